@@ -1,0 +1,244 @@
+//! The two role-aware S3 clients, built once per cold start.
+//!
+//! - [`SourceS3`] acts as the function's own execution role (the `SdkConfig`'s credentials).
+//! - [`DestinationS3`] acts as the writer role of the destination account, through
+//!   `sts:AssumeRole` with the ExternalId. The provider does not cache; the client's identity
+//!   cache does, for the life of the warm container, refreshing ahead of expiry. Concurrent first
+//!   uses wait for one AssumeRole call instead of making one each.
+//!
+//! Both put `ExpectedBucketOwner` on every request when an owner is known (always, on the
+//! destination side).
+
+use std::time::Duration;
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{IdentityCache, Region};
+use aws_sdk_s3::types::ServerSideEncryption;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::classify::{Call, Refusal, SideContext, classify};
+use crate::error::Side;
+use crate::owner::ExpectedBucketOwner;
+use crate::settings::Settings;
+
+/// How long before expiry the cached assumed-role credentials are refreshed. The SDK's default
+/// (10 s) is tight for a PutObject of a large rendition signed just before expiry.
+pub const CREDENTIALS_REFRESH_AHEAD: Duration = Duration::from_secs(60);
+
+/// Loads the SDK configuration as Lambda provides it (region and credentials from the
+/// environment), with the endpoint override of the settings (empty `AWS_ENDPOINT_URL` is unset).
+pub async fn load_sdk_config(settings: &Settings) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(url) = &settings.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+/// Both clients of a pipeline function.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    /// Reads the source bucket as the execution role.
+    pub source: SourceS3,
+    /// Writes the destination bucket as the assumed writer role.
+    pub destination: DestinationS3,
+}
+
+impl Clients {
+    /// Builds both clients from one `SdkConfig` (its region, credentials, HTTP client, time
+    /// source and endpoint) and the settings. Call once per cold start: each call makes a new
+    /// credentials cache, hence a new AssumeRole.
+    pub async fn new(sdk: &SdkConfig, settings: &Settings) -> Self {
+        Self {
+            source: SourceS3::new(sdk, settings),
+            destination: DestinationS3::new(sdk, settings).await,
+        }
+    }
+}
+
+fn s3_config(sdk: &SdkConfig, settings: &Settings) -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::from(sdk)
+        // A local endpoint (moto) cannot resolve virtual-hosted bucket names.
+        .force_path_style(settings.endpoint_url.is_some())
+}
+
+/// The source bucket's client: the function's own execution role.
+#[derive(Debug, Clone)]
+pub struct SourceS3 {
+    client: Client,
+    ctx: SideContext,
+}
+
+impl SourceS3 {
+    /// Builds the client; with `SOURCE_ACCOUNT_ID`, every request carries ExpectedBucketOwner.
+    pub fn new(sdk: &SdkConfig, settings: &Settings) -> Self {
+        let mut config = s3_config(sdk, settings);
+        if let Some(owner) = &settings.source.account_id {
+            config = config.interceptor(ExpectedBucketOwner::new(owner));
+        }
+        Self {
+            client: Client::from_conf(config.build()),
+            ctx: SideContext {
+                bucket_variable: "SOURCE_BUCKET",
+                region_variable: "AWS_REGION",
+                role_arn: None,
+                expected_owner: settings.source.account_id.clone(),
+            },
+        }
+    }
+
+    /// The SDK client, for any read operation.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// What a failed call of this client means (`operation` names the S3 operation).
+    pub fn refusal<E>(
+        &self,
+        err: SdkError<E, HttpResponse>,
+        operation: &'static str,
+        bucket: &str,
+        key: &str,
+    ) -> Refusal
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let call = Call {
+            side: Side::Source,
+            operation,
+            bucket,
+            key,
+        };
+        classify(err, call, &self.ctx)
+    }
+}
+
+/// The destination bucket's client: the writer role of the other account.
+#[derive(Debug, Clone)]
+pub struct DestinationS3 {
+    client: Client,
+    bucket: String,
+    prefix: String,
+    kms_key_arn: Option<String>,
+    ctx: SideContext,
+}
+
+impl DestinationS3 {
+    /// Builds the assume-role provider (STS in the function's region, through the `SdkConfig`'s
+    /// endpoint and HTTP client) and the S3 client in `DESTINATION_REGION`.
+    pub async fn new(sdk: &SdkConfig, settings: &Settings) -> Self {
+        let dst = &settings.destination;
+        // No session tags, no SourceIdentity: the trust policy would need sts:TagSession or
+        // sts:SetSourceIdentity. The session name identifies the function in CloudTrail.
+        let provider = AssumeRoleProvider::builder(dst.role_arn.as_str())
+            .external_id(&dst.external_id)
+            .session_name(&dst.session_name)
+            .session_length(dst.session_duration)
+            .configure(sdk)
+            .build()
+            .await;
+        let mut config = s3_config(sdk, settings)
+            .credentials_provider(provider)
+            .identity_cache(
+                IdentityCache::lazy()
+                    .buffer_time(CREDENTIALS_REFRESH_AHEAD)
+                    .build(),
+            )
+            .interceptor(ExpectedBucketOwner::new(&dst.account_id));
+        if let Some(region) = &dst.region {
+            config = config.region(Region::new(region.clone()));
+        }
+        Self {
+            client: Client::from_conf(config.build()),
+            bucket: dst.bucket.clone(),
+            prefix: dst.prefix.clone(),
+            kms_key_arn: dst.kms_key_arn.clone(),
+            ctx: SideContext {
+                bucket_variable: "DESTINATION_BUCKET",
+                region_variable: "DESTINATION_REGION",
+                role_arn: Some(dst.role_arn.to_string()),
+                expected_owner: Some(dst.account_id.clone()),
+            },
+        }
+    }
+
+    /// The SDK client (ExpectedBucketOwner on every request).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// `DESTINATION_BUCKET`.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// `DESTINATION_PREFIX`.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The account the bucket must belong to (`DESTINATION_ACCOUNT_ID`).
+    pub fn expected_owner(&self) -> &str {
+        self.ctx.expected_owner.as_deref().unwrap_or_default()
+    }
+
+    /// `DESTINATION_PREFIX` + `relative`: where an output goes.
+    pub fn output_key(&self, relative: &str) -> String {
+        format!("{}{relative}", self.prefix)
+    }
+
+    /// A PutObject of `key` in the destination bucket, encrypted with the configured KMS key
+    /// (SSE-KMS with an S3 Bucket Key) or else the bucket's default encryption.
+    pub fn put_object(
+        &self,
+        key: &str,
+    ) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
+        let put = self.client.put_object().bucket(&self.bucket).key(key);
+        match &self.kms_key_arn {
+            Some(arn) => put
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(arn)
+                .bucket_key_enabled(true),
+            None => put,
+        }
+    }
+
+    /// A HeadObject of `key` in the destination bucket.
+    pub fn head_object(
+        &self,
+        key: &str,
+    ) -> aws_sdk_s3::operation::head_object::builders::HeadObjectFluentBuilder {
+        self.client.head_object().bucket(&self.bucket).key(key)
+    }
+
+    /// A DeleteObject of `key` in the destination bucket.
+    pub fn delete_object(
+        &self,
+        key: &str,
+    ) -> aws_sdk_s3::operation::delete_object::builders::DeleteObjectFluentBuilder {
+        self.client.delete_object().bucket(&self.bucket).key(key)
+    }
+
+    /// What a failed call of this client means (`operation` names the S3 operation).
+    pub fn refusal<E>(
+        &self,
+        err: SdkError<E, HttpResponse>,
+        operation: &'static str,
+        key: &str,
+    ) -> Refusal
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let call = Call {
+            side: Side::Destination,
+            operation,
+            bucket: &self.bucket,
+            key,
+        };
+        classify(err, call, &self.ctx)
+    }
+}

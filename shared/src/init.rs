@@ -1,0 +1,135 @@
+//! Cold start: logging, and the contract's answer to a bad setting.
+//!
+//! A missing or invalid setting must stop the cold start with the Runtime API's init error
+//! (`POST /runtime/init/error`, header `Lambda-Runtime-Function-Error-Type`), so that Lambda
+//! reports `InvalidConfiguration` on every invocation instead of a function that half works.
+//! `lambda_runtime` has no call for it; `lambda_runtime_api_client` (its transport) does the HTTP.
+
+use http::{Method, Request, Uri};
+use lambda_runtime_api_client::body::Body;
+
+use crate::error::{BoxError, Error};
+
+/// The Runtime API path for initialisation errors.
+pub const INIT_ERROR_PATH: &str = "/2018-06-01/runtime/init/error";
+
+/// The header that carries the error type.
+pub const ERROR_TYPE_HEADER: &str = "Lambda-Runtime-Function-Error-Type";
+
+/// Sets up tracing as Lambda expects: JSON lines when `AWS_LAMBDA_LOG_FORMAT=JSON`, else text;
+/// level from `AWS_LAMBDA_LOG_LEVEL` / `RUST_LOG` (INFO by default, so no SDK debug line, some
+/// of which name access key ids, is ever written).
+pub fn init_logging() {
+    lambda_runtime_api_client::tracing::init_default_subscriber();
+}
+
+/// Posts `err` as the init error to the Runtime API at `runtime_api` (`host:port`, the value of
+/// `AWS_LAMBDA_RUNTIME_API`).
+pub async fn post_init_error(runtime_api: &str, err: &Error) -> Result<(), BoxError> {
+    let base: Uri = format!("http://{runtime_api}").parse()?;
+    let client = lambda_runtime_api_client::PooledClient::builder()
+        .with_endpoint(base)
+        .build();
+    let body = serde_json::json!({
+        "errorType": err.error_type(),
+        "errorMessage": err.to_string(),
+    });
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(INIT_ERROR_PATH)
+        .header(ERROR_TYPE_HEADER, err.error_type())
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))?;
+    let response = client.call(request).await?;
+    if !response.status().is_success() {
+        return Err(format!(
+            "the Runtime API answered {} to the init error",
+            response.status()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Logs `err`, reports it to the Runtime API when there is one (`runtime_api`), and exits 1.
+pub async fn fail_init(runtime_api: Option<&str>, err: &Error) -> ! {
+    tracing::error!(error_type = err.error_type(), error = %err, "cold start failed");
+    if let Some(api) = runtime_api {
+        if let Err(report) = post_init_error(api, err).await {
+            tracing::error!(error = %report, "could not report the init error to the Runtime API");
+        }
+    } else {
+        eprintln!("{}: {err}", err.error_type());
+    }
+    std::process::exit(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A one-request Runtime API stand-in: returns the raw request it received.
+    async fn runtime_api_once(listener: TcpListener) -> String {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = socket.read(&mut buf).await.expect("read");
+            raw.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&raw);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().to_owned())
+                    })
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    break;
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        socket
+            .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
+            .await
+            .expect("write");
+        String::from_utf8_lossy(&raw).into_owned()
+    }
+
+    #[tokio::test]
+    async fn an_invalid_setting_is_posted_as_the_init_error() {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let server = tokio::spawn(runtime_api_once(listener));
+        let err =
+            Error::invalid_configuration("DESTINATION_BUCKET", "is required: set it to the bucket");
+        post_init_error(&addr, &err).await.expect("posted");
+        let raw = server.await.expect("server task");
+        let (head, body) = raw.split_once("\r\n\r\n").expect("a request");
+        assert!(
+            head.starts_with("POST /2018-06-01/runtime/init/error "),
+            "{head}"
+        );
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("lambda-runtime-function-error-type: invalidconfiguration"),
+            "{head}"
+        );
+        let json: serde_json::Value = serde_json::from_str(body).expect("JSON body");
+        assert_eq!(json["errorType"], "InvalidConfiguration");
+        assert_eq!(
+            json["errorMessage"],
+            "DESTINATION_BUCKET is required: set it to the bucket"
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! Role-aware S3 clients for cross-account, event-driven Lambda pipelines.
+//!
+//! A pipeline function reads an object in the *source* account as its own execution role, and
+//! writes results to a bucket of a *destination* account as a writer role it assumes with
+//! `sts:AssumeRole` (ExternalId, short sessions, credentials cached and refreshed, ExpectedBucketOwner
+//! on every request). This crate holds what every function of the pipeline shares.
+//!
+//! # Layout
+//! - [`settings`]: the contract's environment variables, parsed once per cold start into typed
+//!   [`Settings`]; every problem is an `InvalidConfiguration` naming the variable.
+//! - [`arn`]: role ARNs, checked up front.
+//! - [`clients`]: [`SourceS3`] (execution role) and [`DestinationS3`] (assumed writer role), built
+//!   once from one `SdkConfig`.
+//! - [`owner`]: the interceptor that puts ExpectedBucketOwner on every request.
+//! - [`classify`]: what a refused S3/STS call means: not found, condition failed, or an [`Error`].
+//! - [`error`]: the one error type, with the contract's `errorType`s and the policy to check.
+//! - [`init`]: logging set-up and the Runtime API init error for a bad setting.
+//!
+//! # Use
+//! ```no_run
+//! # async fn cold_start() -> Result<(), cross_account_s3::Error> {
+//! let settings = cross_account_s3::Settings::from_lookup(|name| std::env::var(name).ok())?;
+//! let sdk = cross_account_s3::load_sdk_config(&settings).await;
+//! let clients = cross_account_s3::Clients::new(&sdk, &settings).await;
+//! // lend `&clients` to every invocation
+//! # Ok(()) }
+//! ```
+
+pub mod arn;
+pub mod classify;
+pub mod clients;
+pub mod error;
+pub mod init;
+pub mod owner;
+pub mod settings;
+
+pub use arn::RoleArn;
+pub use classify::Refusal;
+pub use clients::{Clients, DestinationS3, SourceS3, load_sdk_config};
+pub use error::{Error, Side};
+pub use settings::{DestinationSettings, Env, Settings, SourceSettings};
