@@ -1,0 +1,374 @@
+//! Test support for the pipeline: the local two-account AWS, and pipelines provisioned in it.
+//!
+//! [`local_aws`] starts `scripts/local-aws serve` (moto on an ephemeral 127.0.0.1 port, IAM
+//! enforcement on) once per test binary, unless `LOCAL_AWS_STATE` names the state file of a
+//! server already running (as `scripts/test` does, one server for every binary). A server
+//! started here stops by itself when the test binary exits: it watches its stdin, a pipe that
+//! only this process holds. Readiness is the server's first line of output, not a sleep.
+//!
+//! [`LocalAws::pipeline`] provisions a fresh pipeline (unique buckets, an execution role and a
+//! writer role on exact ARNs) so tests never share state and never reset the server.
+//!
+//! # Layout
+//! - [`LocalAws`], [`local_aws`]: the server and its two accounts.
+//! - [`Pipeline`], [`PipelineOptions`]: one provisioned pipeline, its settings and credentials.
+//! - [`counting`]: an HTTP client wrapper that counts requests (how many AssumeRole calls).
+
+pub mod counting;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_s3::config::Region;
+use serde::Deserialize;
+
+/// The repository's root (for `scripts/`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+/// A key pair (and token, for temporary credentials) issued by the local AWS.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Keys {
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: String,
+    /// Session token, for temporary credentials.
+    #[serde(default)]
+    pub session_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct AccountState {
+    id: String,
+    admin: Keys,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Accounts {
+    source: AccountState,
+    destination: AccountState,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct State {
+    endpoint: String,
+    region: String,
+    accounts: Accounts,
+}
+
+/// Which of the two accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Account {
+    /// Where uploads land and the pipeline runs.
+    Source,
+    /// Where renditions go.
+    Destination,
+}
+
+/// The running local AWS.
+#[derive(Debug)]
+pub struct LocalAws {
+    state: State,
+    state_file: PathBuf,
+    /// The server we started (if any) and the pipe whose end stops it.
+    _server: Option<Mutex<(Child, ChildStdin)>>,
+}
+
+/// The local AWS of this test binary, started on first use.
+pub fn local_aws() -> &'static LocalAws {
+    static LOCAL: OnceLock<LocalAws> = OnceLock::new();
+    LOCAL.get_or_init(|| match std::env::var("LOCAL_AWS_STATE") {
+        Ok(path) if !path.is_empty() => LocalAws::attach(PathBuf::from(path)),
+        _ => LocalAws::start(),
+    })
+}
+
+impl LocalAws {
+    fn attach(state_file: PathBuf) -> Self {
+        let text = std::fs::read_to_string(&state_file)
+            .unwrap_or_else(|e| panic!("LOCAL_AWS_STATE={}: {e}", state_file.display()));
+        let state = serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!(
+                "LOCAL_AWS_STATE={}: not a state file: {e}",
+                state_file.display()
+            )
+        });
+        Self {
+            state,
+            state_file,
+            _server: None,
+        }
+    }
+
+    fn start() -> Self {
+        let state_file =
+            std::env::temp_dir().join(format!("local-aws-{}.json", std::process::id()));
+        let script = repo_root().join("scripts/local-aws");
+        let mut child = Command::new(&script)
+            .arg("serve")
+            .arg("--state-file")
+            .arg(&state_file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", script.display()));
+        let stdin = child.stdin.take().expect("stdin was piped");
+        let stdout = child.stdout.take().expect("stdout was piped");
+        // The first line is printed once the server answers and is provisioned.
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("reading the local AWS's state line");
+        let state = serde_json::from_str(&line).unwrap_or_else(|e| {
+            panic!("the local AWS did not start (its stderr says why): {e}; got {line:?}")
+        });
+        Self {
+            state,
+            state_file,
+            _server: Some(Mutex::new((child, stdin))),
+        }
+    }
+
+    /// The server's URL (`http://127.0.0.1:PORT`).
+    pub fn endpoint(&self) -> &str {
+        &self.state.endpoint
+    }
+
+    /// The region everything lives in.
+    pub fn region(&self) -> &str {
+        &self.state.region
+    }
+
+    /// An account's id.
+    pub fn account_id(&self, account: Account) -> &str {
+        &self.account(account).id
+    }
+
+    fn account(&self, account: Account) -> &AccountState {
+        match account {
+            Account::Source => &self.state.accounts.source,
+            Account::Destination => &self.state.accounts.destination,
+        }
+    }
+
+    /// An `SdkConfig` for the local AWS with the given keys.
+    pub async fn sdk_config(&self, keys: &Keys, provider_name: &'static str) -> SdkConfig {
+        sdk_config(self.endpoint(), self.region(), keys, provider_name).await
+    }
+
+    /// An S3 client acting as the admin of `account` (setting up and checking results).
+    pub async fn admin_s3(&self, account: Account) -> aws_sdk_s3::Client {
+        let sdk = self
+            .sdk_config(&self.account(account).admin, "local-admin")
+            .await;
+        s3_client(&sdk)
+    }
+
+    /// Provisions a pipeline with unique names (see `scripts/local_aws.py pipeline`).
+    pub fn pipeline(&self, options: PipelineOptions) -> Pipeline {
+        let name = unique_name(&options.tag);
+        let mut cmd = Command::new(repo_root().join("scripts/local-aws"));
+        cmd.arg("pipeline")
+            .arg("--state-file")
+            .arg(&self.state_file)
+            .arg("--name")
+            .arg(&name)
+            .arg("--source-prefix")
+            .arg(&options.source_prefix)
+            .arg("--destination-prefix")
+            .arg(&options.destination_prefix);
+        for action in &options.writer_drop {
+            cmd.arg("--writer-drop").arg(action);
+        }
+        for action in &options.execution_drop {
+            cmd.arg("--execution-drop").arg(action);
+        }
+        let out = cmd.output().expect("running scripts/local-aws pipeline");
+        assert!(
+            out.status.success(),
+            "provisioning pipeline {name} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut pipeline: Pipeline =
+            serde_json::from_slice(&out.stdout).expect("the pipeline JSON line");
+        pipeline.name = name;
+        pipeline
+    }
+}
+
+/// An `SdkConfig` for `endpoint` as Lambda would build it, with explicit region and credentials
+/// (so nothing probes instance metadata).
+pub async fn sdk_config(
+    endpoint: &str,
+    region: &str,
+    keys: &Keys,
+    provider_name: &'static str,
+) -> SdkConfig {
+    let credentials = Credentials::new(
+        &keys.access_key_id,
+        &keys.secret_access_key,
+        keys.session_token.clone(),
+        None,
+        provider_name,
+    );
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+/// A path-style S3 client (the local AWS needs path style).
+pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// A name no other test of any binary uses: `<tag>-<pid>-<n>`, valid in bucket and role names.
+pub fn unique_name(tag: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let tag: String = tag
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .take(24)
+        .collect();
+    format!(
+        "{tag}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// What to provision.
+#[derive(Debug, Clone, Default)]
+pub struct PipelineOptions {
+    /// Part of the unique name, so a failing test's buckets are recognisable.
+    pub tag: String,
+    /// `SOURCE_PREFIX`.
+    pub source_prefix: String,
+    /// `DESTINATION_PREFIX`.
+    pub destination_prefix: String,
+    /// Actions left out of the writer role's policy (a broken setup).
+    pub writer_drop: Vec<String>,
+    /// Actions left out of the execution role's policy (a broken setup).
+    pub execution_drop: Vec<String>,
+}
+
+impl PipelineOptions {
+    /// Options with a tag and nothing else.
+    pub fn tagged(tag: &str) -> Self {
+        Self {
+            tag: tag.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The source side of a provisioned pipeline.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SourceSide {
+    /// Source account id.
+    pub account_id: String,
+    /// Source bucket.
+    pub bucket: String,
+    /// `SOURCE_PREFIX`.
+    pub prefix: String,
+}
+
+/// The destination side of a provisioned pipeline.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DestinationSide {
+    /// Destination account id.
+    pub account_id: String,
+    /// Destination bucket.
+    pub bucket: String,
+    /// `DESTINATION_PREFIX`.
+    pub prefix: String,
+    /// The writer role.
+    pub role_arn: String,
+    /// The ExternalId its trust policy requires.
+    pub external_id: String,
+}
+
+/// The execution role and the temporary credentials Lambda would hand the function.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExecutionRole {
+    /// Its ARN.
+    pub arn: String,
+    /// Its temporary credentials.
+    pub credentials: Keys,
+}
+
+/// One provisioned pipeline.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Pipeline {
+    /// The unique name.
+    #[serde(default)]
+    pub name: String,
+    /// The local AWS's URL.
+    pub endpoint: String,
+    /// Its region.
+    pub region: String,
+    /// Source side.
+    pub source: SourceSide,
+    /// Destination side.
+    pub destination: DestinationSide,
+    /// The pipeline execution role.
+    pub execution_role: ExecutionRole,
+}
+
+impl Pipeline {
+    /// The contract's settings for this pipeline, as the template would set them.
+    pub fn env(&self) -> HashMap<String, String> {
+        [
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_REGION", self.region.as_str()),
+            ("AWS_LAMBDA_FUNCTION_NAME", "pipeline-under-test"),
+            ("SOURCE_BUCKET", self.source.bucket.as_str()),
+            ("SOURCE_PREFIX", self.source.prefix.as_str()),
+            ("DESTINATION_BUCKET", self.destination.bucket.as_str()),
+            ("DESTINATION_PREFIX", self.destination.prefix.as_str()),
+            ("DESTINATION_ROLE_ARN", self.destination.role_arn.as_str()),
+            (
+                "DESTINATION_EXTERNAL_ID",
+                self.destination.external_id.as_str(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// The `SdkConfig` a Lambda function running as the execution role would load.
+    pub async fn execution_role_config(&self) -> SdkConfig {
+        sdk_config(
+            &self.endpoint,
+            &self.region,
+            &self.execution_role.credentials,
+            "lambda-execution-role",
+        )
+        .await
+    }
+}
