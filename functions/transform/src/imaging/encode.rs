@@ -1,0 +1,76 @@
+//! Encoders: JPEG with 4:2:0 chroma (jpeg-encoder), PNG and lossless WebP (image). None writes
+//! EXIF, XMP or ICC data.
+
+use image::{ExtendedColorType, ImageEncoder};
+
+use super::Rejection;
+use super::resize::Pixels;
+use super::spec::{OutputFormat, Rendition};
+
+/// Encodes `pixels` as `rendition` says.
+pub(crate) fn encode(pixels: &Pixels, rendition: &Rendition) -> Result<Vec<u8>, Rejection> {
+    let internal = |e: &dyn std::fmt::Display| {
+        Rejection::Corrupt(format!(
+            "internal: encoding {} failed: {e}",
+            rendition.file_name()
+        ))
+    };
+    let (w, h) = (pixels.width, pixels.height);
+    let color = if pixels.channels == 4 {
+        ExtendedColorType::Rgba8
+    } else {
+        ExtendedColorType::Rgb8
+    };
+    let mut out = Vec::new();
+    match rendition.format {
+        OutputFormat::Jpeg => {
+            let flat;
+            let rgb = if pixels.channels == 4 {
+                flat = flatten_on_white(&pixels.data);
+                &flat
+            } else {
+                &pixels.data
+            };
+            let (w16, h16) = (
+                u16::try_from(w).map_err(|e| internal(&e))?,
+                u16::try_from(h).map_err(|e| internal(&e))?,
+            );
+            let mut encoder = jpeg_encoder::Encoder::new(&mut out, rendition.quality);
+            encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+            encoder
+                .encode(rgb, w16, h16, jpeg_encoder::ColorType::Rgb)
+                .map_err(|e| internal(&e))?;
+        }
+        OutputFormat::Png => image::codecs::png::PngEncoder::new(&mut out)
+            .write_image(&pixels.data, w, h, color)
+            .map_err(|e| internal(&e))?,
+        OutputFormat::WebP => image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+            .write_image(&pixels.data, w, h, color)
+            .map_err(|e| internal(&e))?,
+    }
+    Ok(out)
+}
+
+/// RGBA (straight alpha) composited over white, as RGB.
+fn flatten_on_white(rgba: &[u8]) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(rgba.len() / 4 * 3);
+    for px in rgba.chunks_exact(4) {
+        let a = u32::from(px[3]);
+        for &c in &px[..3] {
+            rgb.push(((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8);
+        }
+    }
+    rgb
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn alpha_is_flattened_on_white() {
+        let rgba = [0, 0, 0, 0, 0, 0, 0, 255, 255, 0, 0, 128];
+        assert_eq!(
+            super::flatten_on_white(&rgba),
+            [255, 255, 255, 0, 0, 0, 255, 127, 127]
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! Rendition specs: `name:WxH:format[:quality]`, comma-separated (the `RENDITIONS` setting and
+//! `render --renditions`).
+
+use std::fmt;
+
+/// The contract's default renditions.
+pub const DEFAULT_RENDITIONS: &str =
+    "thumb:200x200:jpeg:82,small:800x800:jpeg:82,large:1920x1920:jpeg:82";
+
+/// JPEG quality when a spec gives none.
+pub const DEFAULT_JPEG_QUALITY: u8 = 82;
+
+/// The largest box side accepted (S3 and browsers cope; memory decides the real limit).
+pub const MAX_BOX_SIDE: u32 = 16_384;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// JPEG, 4:2:0, alpha flattened on white.
+    Jpeg,
+    /// PNG, lossless.
+    Png,
+    /// WebP, lossless (the `image` crate encodes lossless only; quality is ignored).
+    WebP,
+}
+
+impl OutputFormat {
+    /// The file extension of outputs.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Jpeg => "jpg",
+            OutputFormat::Png => "png",
+            OutputFormat::WebP => "webp",
+        }
+    }
+
+    /// The `Content-Type` of outputs.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            OutputFormat::Jpeg => "image/jpeg",
+            OutputFormat::Png => "image/png",
+            OutputFormat::WebP => "image/webp",
+        }
+    }
+}
+
+/// One rendition: a name, a box to fit inside, a format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendition {
+    /// Name, used in the output key (`<key>/<name>.<ext>`): `[A-Za-z0-9_-]`, 1 to 64 characters.
+    pub name: String,
+    /// Box width.
+    pub width: u32,
+    /// Box height.
+    pub height: u32,
+    /// Output format.
+    pub format: OutputFormat,
+    /// JPEG quality 1..=100 (ignored for PNG and lossless WebP).
+    pub quality: u8,
+}
+
+impl Rendition {
+    /// The output file name: `<name>.<ext>`.
+    pub fn file_name(&self) -> String {
+        format!("{}.{}", self.name, self.format.extension())
+    }
+}
+
+impl fmt::Display for Rendition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let format = match self.format {
+            OutputFormat::Jpeg => "jpeg",
+            OutputFormat::Png => "png",
+            OutputFormat::WebP => "webp",
+        };
+        write!(
+            f,
+            "{}:{}x{}:{format}:{}",
+            self.name, self.width, self.height, self.quality
+        )
+    }
+}
+
+/// Parses a comma-separated list of specs; the error names the spec at fault and why.
+pub fn parse_renditions(list: &str) -> Result<Vec<Rendition>, String> {
+    let mut out: Vec<Rendition> = Vec::new();
+    for spec in list.split(',').map(str::trim) {
+        if spec.is_empty() {
+            return Err(format!(
+                "{list:?} has an empty entry: give name:WxH:format[:quality] entries separated by commas"
+            ));
+        }
+        let r = parse_one(spec).map_err(|why| {
+            format!(
+                "{spec:?}: {why} (expected name:WxH:format[:quality], e.g. thumb:200x200:jpeg:82)"
+            )
+        })?;
+        if out.iter().any(|o| o.name == r.name) {
+            return Err(format!(
+                "{spec:?}: the name {:?} is used twice; outputs would overwrite each other",
+                r.name
+            ));
+        }
+        out.push(r);
+    }
+    Ok(out)
+}
+
+fn parse_one(spec: &str) -> Result<Rendition, String> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    if !(3..=4).contains(&parts.len()) {
+        return Err(format!("{} fields", parts.len()));
+    }
+    let name = parts[0];
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err("the name must be 1 to 64 of [A-Za-z0-9_-]".into());
+    }
+    let (w, h) = parts[1]
+        .split_once(['x', 'X'])
+        .ok_or("the size must be WxH")?;
+    let side = |v: &str| -> Result<u32, String> {
+        let n: u32 = v
+            .parse()
+            .map_err(|_| format!("{v:?} is not a whole number"))?;
+        if (1..=MAX_BOX_SIDE).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!("{n} is outside 1..={MAX_BOX_SIDE}"))
+        }
+    };
+    let (width, height) = (side(w)?, side(h)?);
+    let format = match parts[2].to_ascii_lowercase().as_str() {
+        "jpeg" | "jpg" => OutputFormat::Jpeg,
+        "png" => OutputFormat::Png,
+        "webp" => OutputFormat::WebP,
+        other => {
+            return Err(format!(
+                "the format {other:?} is not one of jpeg, png, webp"
+            ));
+        }
+    };
+    let quality = match parts.get(3) {
+        None => DEFAULT_JPEG_QUALITY,
+        Some(q) => match q.parse::<u8>() {
+            Ok(q @ 1..=100) => q,
+            _ => {
+                return Err(format!(
+                    "the quality {q:?} is not a whole number in 1..=100"
+                ));
+            }
+        },
+    };
+    Ok(Rendition {
+        name: name.to_owned(),
+        width,
+        height,
+        format,
+        quality,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_the_contracts() {
+        let r = parse_renditions(DEFAULT_RENDITIONS).expect("default parses");
+        let names: Vec<String> = r.iter().map(Rendition::file_name).collect();
+        assert_eq!(names, ["thumb.jpg", "small.jpg", "large.jpg"]);
+        assert_eq!((r[2].width, r[2].height, r[2].quality), (1920, 1920, 82));
+    }
+
+    #[test]
+    fn formats_and_quality() {
+        let r = parse_renditions("a:10x20:png, b:30X40:webp:50 ,c:1x1:JPG").expect("parses");
+        assert_eq!(r[0].format, OutputFormat::Png);
+        assert_eq!(r[1].file_name(), "b.webp");
+        assert_eq!((r[1].width, r[1].height), (30, 40));
+        assert_eq!(r[2].quality, DEFAULT_JPEG_QUALITY);
+        assert_eq!(r[2].format.content_type(), "image/jpeg");
+    }
+
+    #[test]
+    fn bad_specs_say_what_is_wrong() {
+        for (bad, says) in [
+            ("", "empty entry"),
+            ("thumb:200x200", "2 fields"),
+            ("thumb:200:jpeg", "WxH"),
+            ("thumb:0x200:jpeg", "outside"),
+            ("thumb:200x99999:jpeg", "outside"),
+            ("thumb:200x200:gif", "not one of"),
+            ("thumb:200x200:jpeg:0", "quality"),
+            ("thumb:200x200:jpeg:101", "quality"),
+            ("th/umb:200x200:jpeg", "name"),
+            ("a:1x1:png,a:2x2:png", "used twice"),
+            ("a:1x1:png,", "empty entry"),
+        ] {
+            let err = parse_renditions(bad).expect_err(bad);
+            assert!(err.contains(says), "{bad:?}: {err}");
+        }
+    }
+}

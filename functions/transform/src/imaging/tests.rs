@@ -1,0 +1,508 @@
+//! The pipeline on images the tests make: every EXIF orientation, CMYK and YCCK, 16-bit,
+//! palette with alpha, animated GIF, truncated, empty, text, a lying header, a non-sRGB profile.
+
+use image::{ExtendedColorType, ImageEncoder, Rgb, RgbImage};
+
+use super::*;
+
+const LIMITS: Limits = Limits {
+    max_pixels: 50_000_000,
+};
+
+fn png_spec(name: &str, w: u32, h: u32) -> Rendition {
+    parse_renditions(&format!("{name}:{w}x{h}:png"))
+        .expect("spec")
+        .remove(0)
+}
+
+fn jpeg_spec(name: &str, w: u32, h: u32) -> Rendition {
+    parse_renditions(&format!("{name}:{w}x{h}:jpeg:90"))
+        .expect("spec")
+        .remove(0)
+}
+
+/// A 60x40 image, blue, with a red 20x20 block in its top-left corner.
+fn marked() -> RgbImage {
+    RgbImage::from_fn(60, 40, |x, y| {
+        if x < 20 && y < 20 {
+            Rgb([255, 0, 0])
+        } else {
+            Rgb([0, 0, 255])
+        }
+    })
+}
+
+fn jpeg_of(img: &RgbImage, app_segments: &[(u8, Vec<u8>)], icc: Option<&[u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut out, 95);
+    for (nr, data) in app_segments {
+        enc.add_app_segment(*nr, data.clone()).expect("app segment");
+    }
+    if let Some(icc) = icc {
+        enc.add_icc_profile(icc).expect("icc");
+    }
+    enc.encode(
+        img.as_raw(),
+        img.width() as u16,
+        img.height() as u16,
+        jpeg_encoder::ColorType::Rgb,
+    )
+    .expect("encode");
+    out
+}
+
+/// An EXIF APP1 payload holding only the orientation tag.
+fn exif_orientation(o: u16) -> Vec<u8> {
+    let mut v = b"Exif\0\0".to_vec();
+    v.extend_from_slice(b"MM\0\x2a\0\0\0\x08"); // big-endian TIFF, IFD at 8
+    v.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    v.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    v.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    v.extend_from_slice(&1u32.to_be_bytes()); // count
+    v.extend_from_slice(&o.to_be_bytes());
+    v.extend_from_slice(&[0, 0]);
+    v.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    v
+}
+
+fn decode_output(bytes: &[u8]) -> RgbImage {
+    image::load_from_memory(bytes)
+        .expect("the output decodes")
+        .into_rgb8()
+}
+
+fn is_red(p: &Rgb<u8>) -> bool {
+    p[0] > 180 && p[1] < 80 && p[2] < 80
+}
+
+fn render_one(bytes: &[u8], spec: Rendition) -> Result<Rendered, Rejection> {
+    render(bytes, &[spec], &LIMITS).map(|mut r| r.outputs.remove(0))
+}
+
+/// The JPEG's marker segments before the first scan.
+fn markers_before_scan(jpeg: &[u8]) -> Vec<u8> {
+    let mut at = 2;
+    let mut markers = Vec::new();
+    while at + 4 <= jpeg.len() && jpeg[at] == 0xFF && jpeg[at + 1] != 0xDA {
+        markers.push(jpeg[at + 1]);
+        at += 2 + usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+    }
+    markers
+}
+
+#[test]
+fn every_exif_orientation_is_applied() {
+    // Where the stored top-left corner must appear once the image is upright.
+    let expected = [
+        (1, (false, false)),
+        (2, (true, false)),
+        (3, (true, true)),
+        (4, (false, true)),
+        (5, (false, false)),
+        (6, (true, false)),
+        (7, (true, true)),
+        (8, (false, true)),
+    ];
+    for (o, (right, bottom)) in expected {
+        let jpeg = jpeg_of(&marked(), &[(1, exif_orientation(o))], None);
+        let out = render_one(&jpeg, png_spec("o", 1000, 1000)).expect("renders");
+        let swapped = o >= 5;
+        assert_eq!(
+            (out.width, out.height),
+            if swapped { (40, 60) } else { (60, 40) },
+            "orientation {o}"
+        );
+        let img = decode_output(&out.bytes);
+        let x = if right { img.width() - 5 } else { 5 };
+        let y = if bottom { img.height() - 5 } else { 5 };
+        assert!(
+            is_red(img.get_pixel(x, y)),
+            "orientation {o}: the marked corner should be at ({x},{y})"
+        );
+        let (ox, oy) = (img.width() - 1 - x, img.height() - 1 - y);
+        assert!(
+            !is_red(img.get_pixel(ox, oy)),
+            "orientation {o}: opposite corner"
+        );
+    }
+}
+
+#[test]
+fn outputs_carry_no_metadata() {
+    let icc = srgb_swapped_profile();
+    let jpeg = jpeg_of(
+        &marked(),
+        &[(1, exif_orientation(6)), (13, b"Photoshop 3.0\0".to_vec())],
+        Some(&icc),
+    );
+    assert!(
+        markers_before_scan(&jpeg).contains(&0xE1),
+        "the input has EXIF"
+    );
+    let out = render_one(&jpeg, jpeg_spec("m", 30, 30)).expect("renders");
+    let markers = markers_before_scan(&out.bytes);
+    for app in 0xE1..=0xEF {
+        assert!(
+            !markers.contains(&app),
+            "APP{} in the output: {markers:x?}",
+            app - 0xE0
+        );
+    }
+}
+
+#[test]
+fn renditions_fit_the_box_keep_the_aspect_and_never_upscale() {
+    assert_eq!(fit(4000, 3000, 1920, 1920), (1920, 1440));
+    assert_eq!(fit(4000, 3000, 200, 200), (200, 150));
+    assert_eq!(fit(3000, 4000, 800, 800), (600, 800));
+    assert_eq!(fit(100, 50, 200, 200), (100, 50), "never upscaled");
+    assert_eq!(fit(10_000, 1, 100, 100), (100, 1), "at least one pixel");
+
+    let big = RgbImage::from_fn(400, 300, |x, _| Rgb([(x % 256) as u8, 0, 0]));
+    let jpeg = jpeg_of(&big, &[], None);
+    let specs =
+        parse_renditions("thumb:50x50:jpeg,large:192x192:png,small:80x80:webp,huge:1000x1000:jpeg")
+            .expect("specs");
+    let r = render(&jpeg, &specs, &LIMITS).expect("renders");
+    let sizes: Vec<(u32, u32)> = r.outputs.iter().map(|o| (o.width, o.height)).collect();
+    assert_eq!(
+        sizes,
+        [(50, 38), (192, 144), (80, 60), (400, 300)],
+        "in the order asked"
+    );
+    assert_eq!((r.source_width, r.source_height), (400, 300));
+    for out in &r.outputs {
+        let decoded = image::load_from_memory(&out.bytes).expect("decodes");
+        assert_eq!((decoded.width(), decoded.height()), (out.width, out.height));
+        let format = image::guess_format(&out.bytes).expect("known format");
+        let expected = match out.rendition.format {
+            OutputFormat::Jpeg => image::ImageFormat::Jpeg,
+            OutputFormat::Png => image::ImageFormat::Png,
+            OutputFormat::WebP => image::ImageFormat::WebP,
+        };
+        assert_eq!(format, expected);
+    }
+}
+
+#[test]
+fn cmyk_and_ycck_jpegs_keep_their_colours() {
+    // Cyan, magenta, yellow and black blocks, written as CMYK and as YCCK.
+    let (w, h) = (64u16, 16u16);
+    let mut cmyk = Vec::new();
+    for _y in 0..h {
+        for x in 0..w {
+            let block: [u8; 4] = match x / 16 {
+                0 => [255, 0, 0, 0],
+                1 => [0, 255, 0, 0],
+                2 => [0, 0, 255, 0],
+                _ => [0, 0, 0, 255],
+            };
+            cmyk.extend_from_slice(&block);
+        }
+    }
+    for kind in [
+        jpeg_encoder::ColorType::Cmyk,
+        jpeg_encoder::ColorType::CmykAsYcck,
+    ] {
+        let mut jpeg = Vec::new();
+        jpeg_encoder::Encoder::new(&mut jpeg, 95)
+            .encode(&cmyk, w, h, kind)
+            .expect("encode");
+        let out = render_one(&jpeg, png_spec("c", 100, 100)).expect("renders");
+        let img = decode_output(&out.bytes);
+        let at = |block: u32| *img.get_pixel(block * 16 + 8, 8);
+        let (c, m, y, k) = (at(0), at(1), at(2), at(3));
+        assert!(
+            c[0] < 60 && c[1] > 180 && c[2] > 180,
+            "{kind:?}: cyan came out {c:?}"
+        );
+        assert!(
+            m[0] > 180 && m[1] < 60 && m[2] > 180,
+            "{kind:?}: magenta came out {m:?}"
+        );
+        assert!(
+            y[0] > 180 && y[1] > 180 && y[2] < 60,
+            "{kind:?}: yellow came out {y:?}"
+        );
+        assert!(
+            k[0] < 60 && k[1] < 60 && k[2] < 60,
+            "{kind:?}: black came out {k:?}"
+        );
+    }
+}
+
+#[test]
+fn sixteen_bit_png_is_converted() {
+    let mut data = Vec::new();
+    for _ in 0..(32 * 32) {
+        for v in [65535u16, 32768, 0] {
+            data.extend_from_slice(&v.to_ne_bytes());
+        }
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&data, 32, 32, ExtendedColorType::Rgb16)
+        .expect("encode");
+    let out = render_one(&png, png_spec("p", 16, 16)).expect("renders");
+    let px = *decode_output(&out.bytes).get_pixel(8, 8);
+    assert_eq!(px[0], 255);
+    assert!((127..=129).contains(&px[1]), "{px:?}");
+    assert_eq!(px[2], 0);
+}
+
+#[test]
+fn palette_png_with_alpha_is_flattened_on_white_for_jpeg_and_kept_for_png() {
+    let mut png = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut png, 16, 16);
+        enc.set_color(png::ColorType::Indexed);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_palette(vec![255, 0, 0, 0, 0, 255]);
+        enc.set_trns(vec![0, 255]); // red fully transparent, blue opaque
+        let mut w = enc.write_header().expect("header");
+        let indices: Vec<u8> = (0..256).map(|i| u8::from((i % 16) >= 8)).collect();
+        w.write_image_data(&indices).expect("data");
+    }
+    let specs = parse_renditions("j:16x16:jpeg:95,p:16x16:png").expect("specs");
+    let r = render(&png, &specs, &LIMITS).expect("renders");
+    let jpeg = decode_output(&r.outputs[0].bytes);
+    let left = jpeg.get_pixel(2, 8);
+    assert!(
+        left.0.iter().all(|&c| c > 240),
+        "transparent became white, got {left:?}"
+    );
+    let right = jpeg.get_pixel(13, 8);
+    assert!(
+        right[2] > 200 && right[0] < 60,
+        "opaque blue stays blue, got {right:?}"
+    );
+    let rgba = image::load_from_memory(&r.outputs[1].bytes)
+        .expect("decodes")
+        .into_rgba8();
+    assert_eq!(rgba.get_pixel(2, 8)[3], 0, "PNG keeps the alpha");
+    assert_eq!(rgba.get_pixel(13, 8)[3], 255);
+}
+
+#[test]
+fn an_animated_gif_renders_its_first_frame() {
+    let mut gif = Vec::new();
+    {
+        let mut enc = image::codecs::gif::GifEncoder::new(&mut gif);
+        enc.set_repeat(image::codecs::gif::Repeat::Infinite)
+            .expect("repeat");
+        for color in [[0u8, 200, 0, 255], [200, 0, 0, 255]] {
+            let frame = image::RgbaImage::from_pixel(20, 20, image::Rgba(color));
+            enc.encode_frame(image::Frame::new(frame)).expect("frame");
+        }
+    }
+    let out = render_one(&gif, png_spec("g", 10, 10)).expect("renders");
+    let px = *decode_output(&out.bytes).get_pixel(5, 5);
+    assert!(
+        px[1] > 150 && px[0] < 50,
+        "the first (green) frame, got {px:?}"
+    );
+}
+
+#[test]
+fn webp_input_is_decoded() {
+    let img = marked();
+    let mut webp = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut webp)
+        .write_image(img.as_raw(), 60, 40, ExtendedColorType::Rgb8)
+        .expect("encode");
+    let out = render_one(&webp, png_spec("w", 30, 30)).expect("renders");
+    assert_eq!((out.width, out.height), (30, 20));
+    assert_eq!(
+        render(&webp, &[png_spec("w", 30, 30)], &LIMITS)
+            .expect("renders")
+            .source_format,
+        SourceFormat::WebP
+    );
+}
+
+#[test]
+fn bad_inputs_are_rejected_with_the_contracts_reasons() {
+    let jpeg = jpeg_of(&marked(), &[], None);
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(marked().as_raw(), 60, 40, ExtendedColorType::Rgb8)
+        .expect("encode");
+    let spec = || png_spec("x", 10, 10);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("zero bytes", vec![], "not-an-image"),
+        (
+            "text named .jpg",
+            b"this is not a picture, despite photo.jpg".to_vec(),
+            "not-an-image",
+        ),
+        (
+            "truncated JPEG",
+            jpeg[..jpeg.len() * 6 / 10].to_vec(),
+            "corrupt",
+        ),
+        (
+            "JPEG without its last bytes",
+            jpeg[..jpeg.len() - 2].to_vec(),
+            "corrupt",
+        ),
+        ("truncated PNG", png[..png.len() - 20].to_vec(), "corrupt"),
+        ("JPEG header only", jpeg[..200].to_vec(), "corrupt"),
+        (
+            "garbage after a JPEG signature",
+            [&[0xFF, 0xD8, 0xFF][..], &[0x42; 500]].concat(),
+            "corrupt",
+        ),
+        (
+            "TIFF",
+            b"II*\0\x08\0\0\0\0\0\0\0\0\0\0\0\0\0".to_vec(),
+            "unsupported-format",
+        ),
+        (
+            "HEIC",
+            b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec(),
+            "unsupported-format",
+        ),
+        (
+            "a header claiming 100000x100000",
+            png_claiming(100_000, 100_000),
+            "too-large",
+        ),
+    ];
+    for (what, bytes, reason) in cases {
+        let err = render(&bytes, &[spec()], &LIMITS).expect_err(what);
+        assert_eq!(err.reason(), reason, "{what}: {err}");
+        assert!(!err.to_string().is_empty());
+    }
+    let limits = Limits { max_pixels: 2_399 };
+    let err = render(&jpeg, &[spec()], &limits).expect_err("60x40 is over 2399 pixels");
+    assert_eq!(err.reason(), "too-large");
+    assert!(err.to_string().contains("MAX_INPUT_PIXELS"), "{err}");
+}
+
+/// A complete PNG whose header claims `w`x`h` with one byte of image data.
+fn png_claiming(w: u32, h: u32) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc_input = kind.to_vec();
+        crc_input.extend_from_slice(data);
+        out.extend_from_slice(&crc_input);
+        out.extend_from_slice(&crc32(&crc_input).to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// An ICC v2 RGB profile like sRGB but with the red and blue primaries swapped: a pixel stored as
+/// pure red means sRGB blue, so converting to sRGB must turn it blue.
+fn srgb_swapped_profile() -> Vec<u8> {
+    fn s15(v: f64) -> [u8; 4] {
+        ((v * 65536.0).round() as i32).to_be_bytes()
+    }
+    fn xyz(x: f64, y: f64, z: f64) -> Vec<u8> {
+        [
+            b"XYZ ".to_vec(),
+            vec![0; 4],
+            s15(x).to_vec(),
+            s15(y).to_vec(),
+            s15(z).to_vec(),
+        ]
+        .concat()
+    }
+    let red = (0.4361, 0.2225, 0.0139);
+    let green = (0.3851, 0.7169, 0.0971);
+    let blue = (0.1431, 0.0606, 0.7141);
+    let curve = [
+        b"curv".to_vec(),
+        vec![0; 4],
+        1u32.to_be_bytes().to_vec(),
+        vec![2, 0x33, 0, 0],
+    ]
+    .concat();
+    let tags: Vec<(&[u8; 4], Vec<u8>)> = vec![
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(blue.0, blue.1, blue.2)),
+        (b"gXYZ", xyz(green.0, green.1, green.2)),
+        (b"bXYZ", xyz(red.0, red.1, red.2)),
+        (b"rTRC", curve.clone()),
+        (b"gTRC", curve.clone()),
+        (b"bTRC", curve),
+    ];
+    let table_len = 4 + 12 * tags.len();
+    let mut data = Vec::new();
+    let mut table = (tags.len() as u32).to_be_bytes().to_vec();
+    for (sig, body) in &tags {
+        let offset = 128 + table_len + data.len();
+        table.extend_from_slice(*sig);
+        table.extend_from_slice(&(offset as u32).to_be_bytes());
+        table.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        data.extend_from_slice(body);
+        while data.len() % 4 != 0 {
+            data.push(0);
+        }
+    }
+    let size = 128 + table.len() + data.len();
+    let mut header = vec![0u8; 128];
+    header[0..4].copy_from_slice(&(size as u32).to_be_bytes());
+    header[8..12].copy_from_slice(&[2, 0x10, 0, 0]);
+    header[12..16].copy_from_slice(b"mntr");
+    header[16..20].copy_from_slice(b"RGB ");
+    header[20..24].copy_from_slice(b"XYZ ");
+    header[36..40].copy_from_slice(b"acsp");
+    header[68..72].copy_from_slice(&s15(0.9642));
+    header[72..76].copy_from_slice(&s15(1.0));
+    header[76..80].copy_from_slice(&s15(0.8249));
+    [header, table, data].concat()
+}
+
+#[test]
+fn a_non_srgb_profile_is_converted_to_srgb() {
+    let red = RgbImage::from_pixel(16, 16, Rgb([255, 0, 0]));
+    let tagged = jpeg_of(&red, &[], Some(&srgb_swapped_profile()));
+    let px = *decode_output(
+        &render_one(&tagged, png_spec("c", 8, 8))
+            .expect("renders")
+            .bytes,
+    )
+    .get_pixel(4, 4);
+    assert!(
+        px[2] > 180 && px[0] < 80,
+        "stored red means blue in this profile, got {px:?}"
+    );
+    let untagged = jpeg_of(&red, &[], None);
+    let px = *decode_output(
+        &render_one(&untagged, png_spec("c", 8, 8))
+            .expect("renders")
+            .bytes,
+    )
+    .get_pixel(4, 4);
+    assert!(
+        is_red(&px),
+        "without a profile the pixels are sRGB already, got {px:?}"
+    );
+}
