@@ -79,8 +79,18 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let status = err.raw_response().map(|r| r.status().as_u16());
-    let code = err.code().map(str::to_owned);
-    let message = err.message().map(str::to_owned);
+    // An answer the operation's parser could not read (an S3-style <Error> from an endpoint
+    // that should have answered in STS's shape, a proxy's page) still says something.
+    let body = err
+        .raw_response()
+        .and_then(|r| r.body().bytes())
+        .map(String::from_utf8_lossy);
+    let from_body = |tag: &str| body.as_deref().and_then(|b| xml_text(b, tag));
+    let code = err.code().map(str::to_owned).or_else(|| from_body("Code"));
+    let message = err
+        .message()
+        .map(str::to_owned)
+        .or_else(|| from_body("Message"));
     let no_answer = matches!(
         err,
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)
@@ -298,6 +308,13 @@ where
         },
         _ => assume_role_denied(f.detail),
     }
+}
+
+/// The text of the first `<tag>...</tag>` in `xml`.
+fn xml_text(xml: &str, tag: &str) -> Option<String> {
+    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    Some(xml[start..end].trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// The first error of type `T` in `err`'s source chain, `err` included.

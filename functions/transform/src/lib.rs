@@ -6,10 +6,21 @@
 //!   resize, orientation, colour, encode. Shared by the function, `render` and backfill.
 //! - [`event`]: the events accepted (S3, SQS, EventBridge, the test event), parsed into records.
 //! - [`response`]: the contract's RESULT, statuses and reasons.
+//! - [`config`]: the settings, parsed once per cold start.
+//! - [`outputs`]: output keys and metadata.
+//! - [`pipeline`]: one record end to end (read, decide, render, write or delete).
+//! - [`handler`]: an invocation: every record, then the response or the failure.
+//! - [`metrics`]: CloudWatch embedded-metric lines.
+//! - `src/bin/transform.rs`: the Lambda function (wiring only).
 //! - [`limits`]: the input limits' defaults.
 //! - `src/bin/render.rs`: the local preview CLI.
 
+pub mod config;
 pub mod event;
+pub mod handler;
 pub mod imaging;
 pub mod limits;
+pub mod metrics;
+pub mod outputs;
+pub mod pipeline;
 pub mod response;
