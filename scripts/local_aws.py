@@ -19,7 +19,8 @@ Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` 
       one JSON line with the names, ARNs and those temporary credentials. `--writer-drop` /
       `--execution-drop` leave an action out of a role's policy, for tests of broken setups.
       `--env-file` also writes the function's environment (the contract's settings and the
-      execution role's credentials, as Lambda would set them) as shell `export` lines.
+      execution role's credentials, as Lambda would set them) as shell `export` lines;
+      `--lambda-env-file` the same as KEY=VALUE lines for `cargo lambda watch --env-file`.
 
   put --state-file FILE --account source|destination --bucket B --key K --file F
   list --state-file FILE --account source|destination --bucket B
@@ -290,11 +291,14 @@ def pipeline(args):
             }
     if args.env_file:
         write_env_file(args.env_file, result)
+    if args.lambda_env_file:
+        write_env_file(args.lambda_env_file, result, plain=True)
     print(json.dumps(result), flush=True)
 
 
-def write_env_file(path, p):
-    """The function's environment for this pipeline, as shell export lines (mode 0600)."""
+def write_env_file(path, p, plain=False):
+    """The function's environment for this pipeline (mode 0600): shell export lines, or with
+    `plain` KEY=VALUE lines as `cargo lambda watch --env-file` reads them."""
     import shlex
 
     creds = p["execution_role"]["credentials"]
@@ -316,7 +320,8 @@ def write_env_file(path, p):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         for k, v in env.items():
-            f.write(f"export {k}={shlex.quote(v)}\n")
+            # dotenv needs base64 (session tokens) double-quoted; JSON quoting is compatible.
+            f.write(f"{k}={json.dumps(v)}\n" if plain else f"export {k}={shlex.quote(v)}\n")
 
 
 def admin_s3(args):
@@ -351,6 +356,7 @@ def main():
     p.add_argument("--writer-drop", action="append", default=[], metavar="ACTION")
     p.add_argument("--execution-drop", action="append", default=[], metavar="ACTION")
     p.add_argument("--env-file", help="also write the function's environment here as export lines")
+    p.add_argument("--lambda-env-file", help="also write it as KEY=VALUE lines (cargo lambda watch --env-file)")
     for name, helptext in (("put", "upload a file as an account's admin"), ("list", "list a bucket as an account's admin")):
         a = sub.add_parser(name, help=helptext)
         a.add_argument("--state-file", required=True)

@@ -15,6 +15,7 @@
 
 mod color;
 mod encode;
+mod jpeg;
 mod resize;
 pub mod sniff;
 pub mod spec;
@@ -118,24 +119,36 @@ fn render_unguarded(
     renditions: &[Rendition],
     limits: &Limits,
 ) -> Result<Rendering, Rejection> {
-    let decoded = decode(bytes, limits)?;
-    let (width, height) = (decoded.pixels.width, decoded.pixels.height);
+    // The renditions' sizes in stored (not yet oriented) pixels, for an image of `w`x`h`.
+    let targets_for = |w: u32, h: u32, orientation: Orientation| -> Vec<(u32, u32)> {
+        let swaps = swaps_axes(orientation);
+        let (ow, oh) = if swaps { (h, w) } else { (w, h) };
+        renditions
+            .iter()
+            .map(|r| {
+                let (tw, th) = fit(ow, oh, r.width, r.height);
+                if swaps { (th, tw) } else { (tw, th) }
+            })
+            .collect()
+    };
+    let largest = |w: u32, h: u32, o: Orientation| {
+        targets_for(w, h, o)
+            .into_iter()
+            .max_by_key(|&(tw, th)| u64::from(tw) * u64::from(th))
+            .unwrap_or((w, h))
+    };
+    let decoded = decode(bytes, limits, &largest)?;
+    let (width, height) = (decoded.full_width, decoded.full_height);
     let swaps = swaps_axes(decoded.orientation);
     let (oriented_w, oriented_h) = if swaps {
         (height, width)
     } else {
         (width, height)
     };
+    let targets = targets_for(width, height, decoded.orientation);
+    let mut order: Vec<usize> = (0..renditions.len()).collect();
 
     // Largest first, so each can be resized from an earlier, smaller-than-source result.
-    let mut order: Vec<usize> = (0..renditions.len()).collect();
-    let targets: Vec<(u32, u32)> = renditions
-        .iter()
-        .map(|r| {
-            let (w, h) = fit(oriented_w, oriented_h, r.width, r.height);
-            if swaps { (h, w) } else { (w, h) }
-        })
-        .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(u64::from(targets[i].0) * u64::from(targets[i].1)));
 
     let mut made: Vec<Option<resize::Pixels>> = vec![None; renditions.len()];
@@ -176,15 +189,24 @@ fn render_unguarded(
     })
 }
 
-/// The decoded image and what applies to it.
+/// The decoded image (possibly scaled down on decode) and what applies to it.
 struct Decoded {
     format: SourceFormat,
     pixels: resize::Pixels,
+    /// The image's own size, whatever size it was decoded at.
+    full_width: u32,
+    full_height: u32,
     orientation: Orientation,
     icc: Option<Vec<u8>>,
 }
 
-fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, Rejection> {
+/// Decodes once; `largest` gives the largest rendition's size (stored orientation) for a full
+/// size and orientation, so a JPEG can be decoded directly at a smaller scale.
+fn decode(
+    bytes: &[u8],
+    limits: &Limits,
+    largest: &dyn Fn(u32, u32, Orientation) -> (u32, u32),
+) -> Result<Decoded, Rejection> {
     if bytes.is_empty() {
         return Err(Rejection::NotAnImage(
             "the object is empty (0 bytes)".into(),
@@ -231,6 +253,18 @@ fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, Rejection> {
     }
     sniff::check_complete(format, bytes).map_err(Rejection::Corrupt)?;
 
+    if format == SourceFormat::Jpeg {
+        if let Some(scaled) = jpeg::decode_scaled(bytes, largest) {
+            return Ok(Decoded {
+                format,
+                pixels: scaled.pixels,
+                full_width: scaled.full_width,
+                full_height: scaled.full_height,
+                orientation: scaled.orientation,
+                icc: scaled.icc,
+            });
+        }
+    }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let icc = decoder.icc_profile().ok().flatten();
     let image = DynamicImage::from_decoder(decoder).map_err(|e| match e {
@@ -240,6 +274,8 @@ fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, Rejection> {
     Ok(Decoded {
         format,
         pixels: resize::Pixels::from_image(image),
+        full_width: w,
+        full_height: h,
         orientation,
         icc,
     })

@@ -506,3 +506,28 @@ fn a_non_srgb_profile_is_converted_to_srgb() {
         "without a profile the pixels are sRGB already, got {px:?}"
     );
 }
+
+#[test]
+fn a_jpeg_decoded_at_a_smaller_scale_keeps_its_geometry_and_orientation() {
+    // 1600x1200, red on the left half: decoded at 1/8 for a 100x100 box, then turned by EXIF 6.
+    let img = RgbImage::from_fn(1600, 1200, |x, _| {
+        if x < 800 {
+            Rgb([255, 0, 0])
+        } else {
+            Rgb([0, 0, 255])
+        }
+    });
+    let jpeg = jpeg_of(&img, &[(1, exif_orientation(6))], None);
+    let r = render(&jpeg, &[png_spec("t", 100, 100)], &LIMITS).expect("renders");
+    assert_eq!(
+        (r.source_width, r.source_height),
+        (1200, 1600),
+        "the source's own size, upright"
+    );
+    let out = &r.outputs[0];
+    assert_eq!((out.width, out.height), (75, 100));
+    let px = decode_output(&out.bytes);
+    // Rotated 90° clockwise: the stored left half is now the top half.
+    assert!(is_red(px.get_pixel(37, 10)), "{:?}", px.get_pixel(37, 10));
+    assert!(px.get_pixel(37, 90)[2] > 180, "{:?}", px.get_pixel(37, 90));
+}
