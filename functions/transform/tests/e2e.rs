@@ -549,3 +549,88 @@ fn md5_of(data: &[u8]) -> impl std::fmt::LowerHex {
     let digest = md5::Md5::digest(data);
     u128::from_be_bytes(digest.into())
 }
+
+#[tokio::test]
+async fn versioned_buckets_pin_reads_to_the_events_version() {
+    let h = Harness::new("versioned", &[]).await;
+    h.source_admin
+        .put_bucket_versioning()
+        .bucket(&h.aws.source.bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("versioning on");
+    let put = |body: Vec<u8>| {
+        h.source_admin
+            .put_object()
+            .bucket(&h.aws.source.bucket)
+            .key(HELLO)
+            .body(ByteStream::from(body))
+            .send()
+    };
+    let v1 = put(image("sample.jpg"))
+        .await
+        .expect("v1")
+        .version_id()
+        .expect("a version")
+        .to_owned();
+    let event_for = |version: &str, sequencer: &str, etag: Option<String>| {
+        let mut event = h.event("s3-put.json");
+        let object = &mut event["Records"][0]["s3"]["object"];
+        object["versionId"] = json!(version);
+        object["sequencer"] = json!(sequencer);
+        if let Some(etag) = etag {
+            object["eTag"] = json!(etag);
+        }
+        event
+    };
+    let written = h.result(event_for(&v1, "0062E99A88DC407460", None)).await;
+    assert_eq!(status(&written).0, "written", "{written}");
+    assert_eq!(written["version_id"], json!(v1));
+
+    // A second version, with other content: its event replaces the renditions.
+    let v2_body = image("transparent.png");
+    let v2 = put(v2_body.clone())
+        .await
+        .expect("v2")
+        .version_id()
+        .expect("a version")
+        .to_owned();
+    let v2_etag = format!("{:x}", md5_of(&v2_body));
+    let replaced = h
+        .result(event_for(&v2, "0062E99A88DC407470", Some(v2_etag)))
+        .await;
+    assert_eq!(status(&replaced).0, "written", "{replaced}");
+    let meta = h
+        .destination_admin
+        .head_object()
+        .bucket(&h.aws.destination.bucket)
+        .key("renditions/photos/hello world.jpg/thumb.jpg")
+        .send()
+        .await
+        .expect("head")
+        .metadata()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(meta.get("source-version-id"), Some(&v2));
+    assert_eq!(
+        meta.get("source-sequencer").map(String::as_str),
+        Some("0062E99A88DC407470")
+    );
+
+    // v1's event arriving late: v1 still exists (pinned read), but a later event was applied.
+    let late = h.result(event_for(&v1, "0062E99A88DC407460", None)).await;
+    assert_eq!(status(&late), ("skipped".into(), json!("out-of-order")));
+
+    // A delete creates a delete marker: the key has no current version, renditions go.
+    h.delete_source(HELLO).await;
+    let mut removal = h.event("s3-delete.json");
+    removal["Records"][0]["s3"]["object"]["sequencer"] = json!("0062E99A88DC407480");
+    let deleted = h.result(removal).await;
+    assert_eq!(status(&deleted).0, "deleted", "{deleted}");
+    assert!(h.destination_keys().await.is_empty());
+}
