@@ -16,11 +16,54 @@ pub const INIT_ERROR_PATH: &str = "/2018-06-01/runtime/init/error";
 /// The header that carries the error type.
 pub const ERROR_TYPE_HEADER: &str = "Lambda-Runtime-Function-Error-Type";
 
-/// Sets up tracing as Lambda expects: JSON lines when `AWS_LAMBDA_LOG_FORMAT=JSON`, else text;
-/// level from `AWS_LAMBDA_LOG_LEVEL` / `RUST_LOG` (INFO by default, so no SDK debug line, some
-/// of which name access key ids, is ever written).
+/// Sets up tracing as Lambda expects, on stdout: see [`init_logging_with_writer`].
 pub fn init_logging() {
-    lambda_runtime_api_client::tracing::init_default_subscriber();
+    init_logging_with_writer(std::io::stdout);
+}
+
+/// Sets up tracing as `lambda_runtime`'s default subscriber does (JSON lines when
+/// `AWS_LAMBDA_LOG_FORMAT=JSON`, else text; level from `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`,
+/// else INFO), with two directives of our own:
+/// - aws-config's warning about an empty `AWS_ENDPOINT_URL` is dropped: the template passes
+///   the variable empty on purpose, and [`Settings`](crate::Settings) already refuses a
+///   non-empty invalid one at cold start with a clearer message;
+/// - `aws_config::sts::assume_role` never logs below INFO, even at DEBUG, since its debug line
+///   names the access key id it obtained.
+pub fn init_logging_with_writer<W>(writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::LevelFilter;
+
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let level = var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|| var("RUST_LOG"))
+        .and_then(|v| v.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let mut filter = EnvFilter::builder()
+        .with_default_directive(level.into())
+        .from_env_lossy();
+    for directive in [
+        "aws_config::default_provider::endpoint_url=error",
+        "aws_config::sts::assume_role=info",
+    ] {
+        if let Ok(d) = directive.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
+    let subscriber = tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_env_filter(filter)
+        .with_writer(writer);
+    let json = var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
+    // A second initialisation (tests) keeps the first subscriber.
+    let _ = if json {
+        subscriber.json().try_init()
+    } else {
+        subscriber.try_init()
+    };
 }
 
 /// Posts `err` as the init error to the Runtime API at `runtime_api` (`host:port`, the value of

@@ -26,7 +26,7 @@ impl Write for Captured {
 async fn no_credential_reaches_the_logs() {
     let captured = Captured::default();
     let writer = captured.clone();
-    lambda_runtime_api_client::tracing::init_default_subscriber_with_writer(move || writer.clone());
+    cross_account_s3::init::init_logging_with_writer(move || writer.clone());
 
     let pipeline = local_aws().pipeline(PipelineOptions::tagged("log-secrets"));
     let sdk = pipeline.execution_role_config().await;
@@ -59,6 +59,9 @@ async fn no_credential_reaches_the_logs() {
         .map_err(|e| clients.destination.refusal(e, "PutObject", "no.jpg"))
         .expect_err("refused");
     tracing::error!(error = ?err, "logged as a function would log it");
+    // What the subscriber drops on purpose (see init_logging_with_writer).
+    tracing::warn!(target: "aws_config::default_provider::endpoint_url", "invalid value for endpoint URL setting");
+    tracing::debug!(target: "aws_config::sts::assume_role", access_key_id = "ASIADEBUGLINE", "obtained assumed credentials");
 
     let logs =
         String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("UTF-8 logs");
