@@ -242,11 +242,7 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     let chain = DisplayErrorContext(err).to_string();
-    let Some(role_arn) = ctx
-        .role_arn
-        .clone()
-        .filter(|_| call.side == Side::Destination)
-    else {
+    if ctx.role_arn.is_none() || call.side == Side::Source {
         // The source side uses the execution role's own credentials, which Lambda provides.
         return denied(
             call,
@@ -254,7 +250,17 @@ where
             format!("the execution role's credentials could not be loaded: {chain}"),
             None,
         );
-    };
+    }
+    assume_role_error(creds, ctx, chain)
+}
+
+/// What a failed AssumeRole of the writer role means (access-check calls it directly).
+pub(crate) fn assume_role_failure(creds: &CredentialsError, ctx: &SideContext) -> Error {
+    assume_role_error(creds, ctx, DisplayErrorContext(creds).to_string())
+}
+
+fn assume_role_error(creds: &CredentialsError, ctx: &SideContext, chain: String) -> Error {
+    let role_arn = ctx.role_arn.clone().unwrap_or_default();
     let destination_account = role_arn.split(':').nth(4).unwrap_or_default().to_owned();
     let assume_role_denied = |detail: String| Error::AssumeRoleDenied {
         role_arn: role_arn.clone(),
@@ -262,12 +268,15 @@ where
         detail,
         source: None,
     };
-    let sts_target = || Call {
+    let transient = |detail: String| Error::Transient {
+        side: Side::Destination,
         operation: "AssumeRole",
-        ..call
+        target: role_arn.clone(),
+        detail,
+        source: None,
     };
     if matches!(creds, CredentialsError::ProviderTimedOut(_)) {
-        return transient(sts_target(), chain, None);
+        return transient(chain);
     }
     let Some(sts) = find_in_chain::<SdkError<AssumeRoleError, HttpResponse>>(creds) else {
         return match creds {
@@ -299,13 +308,7 @@ where
                 f.detail
             ),
         ),
-        _ if is_server_side(&f) => Error::Transient {
-            side: Side::Destination,
-            operation: "AssumeRole",
-            target: role_arn.clone(),
-            detail: f.detail,
-            source: None,
-        },
+        _ if is_server_side(&f) => transient(f.detail),
         _ => assume_role_denied(f.detail),
     }
 }

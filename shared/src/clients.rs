@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{IdentityCache, Region};
 use aws_sdk_s3::types::ServerSideEncryption;
@@ -21,7 +22,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::classify::{Call, Refusal, SideContext, classify};
-use crate::error::Side;
+use crate::error::{Error, Side};
 use crate::owner::ExpectedBucketOwner;
 use crate::settings::Settings;
 
@@ -64,6 +65,19 @@ fn s3_config(sdk: &SdkConfig, settings: &Settings) -> aws_sdk_s3::config::Builde
     aws_sdk_s3::config::Builder::from(sdk)
         // A local endpoint (moto) cannot resolve virtual-hosted bucket names.
         .force_path_style(settings.endpoint_url.is_some())
+}
+
+/// An S3 client of the *execution role* aimed at the destination bucket (its region, its
+/// expected owner): only for proving that this role cannot write there by itself
+/// (access-check's `direct-write-denied` step).
+pub fn execution_role_destination_client(sdk: &SdkConfig, settings: &Settings) -> Client {
+    let dst = &settings.destination;
+    let mut config =
+        s3_config(sdk, settings).interceptor(ExpectedBucketOwner::new(&dst.account_id));
+    if let Some(region) = &dst.region {
+        config = config.region(Region::new(region.clone()));
+    }
+    Client::from_conf(config.build())
 }
 
 /// The source bucket's client: the function's own execution role.
@@ -121,6 +135,8 @@ impl SourceS3 {
 #[derive(Debug, Clone)]
 pub struct DestinationS3 {
     client: Client,
+    without_owner_check: Client,
+    provider: SharedCredentialsProvider,
     bucket: String,
     prefix: String,
     kms_key_arn: Option<String>,
@@ -134,26 +150,34 @@ impl DestinationS3 {
         let dst = &settings.destination;
         // No session tags, no SourceIdentity: the trust policy would need sts:TagSession or
         // sts:SetSourceIdentity. The session name identifies the function in CloudTrail.
-        let provider = AssumeRoleProvider::builder(dst.role_arn.as_str())
-            .external_id(&dst.external_id)
-            .session_name(&dst.session_name)
-            .session_length(dst.session_duration)
-            .configure(sdk)
-            .build()
-            .await;
-        let mut config = s3_config(sdk, settings)
-            .credentials_provider(provider)
+        let provider = SharedCredentialsProvider::new(
+            AssumeRoleProvider::builder(dst.role_arn.as_str())
+                .external_id(&dst.external_id)
+                .session_name(&dst.session_name)
+                .session_length(dst.session_duration)
+                .configure(sdk)
+                .build()
+                .await,
+        );
+        let mut base = s3_config(sdk, settings)
+            .credentials_provider(provider.clone())
             .identity_cache(
                 IdentityCache::lazy()
                     .buffer_time(CREDENTIALS_REFRESH_AHEAD)
                     .build(),
-            )
-            .interceptor(ExpectedBucketOwner::new(&dst.account_id));
+            );
         if let Some(region) = &dst.region {
-            config = config.region(Region::new(region.clone()));
+            base = base.region(Region::new(region.clone()));
         }
+        let without_owner_check = Client::from_conf(base.clone().build());
+        let client = Client::from_conf(
+            base.interceptor(ExpectedBucketOwner::new(&dst.account_id))
+                .build(),
+        );
         Self {
-            client: Client::from_conf(config.build()),
+            client,
+            without_owner_check,
+            provider,
             bucket: dst.bucket.clone(),
             prefix: dst.prefix.clone(),
             kms_key_arn: dst.kms_key_arn.clone(),
@@ -164,6 +188,24 @@ impl DestinationS3 {
                 expected_owner: Some(dst.account_id.clone()),
             },
         }
+    }
+
+    /// Assumes the writer role now, outside the client's cache (access-check's `assume-role`
+    /// step), and says until when the credentials are valid. The credentials themselves stay
+    /// inside: nothing a caller could log.
+    pub async fn assume_role(&self) -> Result<Option<std::time::SystemTime>, Error> {
+        match self.provider.provide_credentials().await {
+            Ok(credentials) => Ok(credentials.expiry()),
+            Err(e) => Err(crate::classify::assume_role_failure(&e, &self.ctx)),
+        }
+    }
+
+    /// The same client *without* ExpectedBucketOwner. Only for access-check's
+    /// `destination-owner` step: after a refusal with the owner check, one ListObjectsV2
+    /// without it tells a bucket of another account from a missing permission. Every other
+    /// request of the product goes through [`DestinationS3::client`].
+    pub fn without_owner_check(&self) -> &Client {
+        &self.without_owner_check
     }
 
     /// The SDK client (ExpectedBucketOwner on every request).

@@ -234,6 +234,18 @@ impl Settings {
         Ok(())
     }
 
+    /// `SOURCE_BUCKET`, which backfill and access-check cannot do without.
+    pub fn require_source_bucket(self, function: &str) -> Result<Self, Error> {
+        if self.source.bucket.is_some() {
+            Ok(self)
+        } else {
+            Err(Error::invalid_configuration(
+                "SOURCE_BUCKET",
+                format!("is required by {function}: set it to the trigger's bucket"),
+            ))
+        }
+    }
+
     /// The name recorded in outputs' `generated-by` metadata and logs.
     pub fn function_name_or(&self, fallback: &str) -> String {
         self.function_name

@@ -1,0 +1,448 @@
+//! `access-check`: which link of the cross-account chain is broken?
+//!
+//! Runs as the pipeline execution role, with the pipeline's settings, and checks each link in
+//! order. Every failure's `hint` names the policy to look at. The answer is always a normal
+//! response (a bad setting is still an init error):
+//! `{"ok": bool, "steps": [{"step", "ok", "severity", "detail", "hint"}]}`, all six steps listed,
+//! a step not run saying which step stopped it.
+//!
+//! # Layout
+//! - [`Checker`]: the clients, built once per cold start, and [`Checker::run`].
+//! - [`Report`], [`StepReport`], [`Step`]: the contract's report.
+
+use std::time::SystemTime;
+
+use aws_config::SdkConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use cross_account_s3::clients::execution_role_destination_client;
+use cross_account_s3::{Clients, Error, Refusal, Settings};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The six steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// Who the function is (STS GetCallerIdentity).
+    CallerIdentity,
+    /// The execution role reads the source (ListObjectsV2 under `SOURCE_PREFIX`, or HeadObject).
+    SourceRead,
+    /// The execution role assumes the writer role.
+    AssumeRole,
+    /// The destination bucket belongs to `DESTINATION_ACCOUNT_ID`.
+    DestinationOwner,
+    /// The writer role puts and deletes a probe object under the prefix.
+    DestinationWrite,
+    /// The execution role cannot write the destination by itself.
+    DirectWriteDenied,
+}
+
+const STEPS: [Step; 6] = [
+    Step::CallerIdentity,
+    Step::SourceRead,
+    Step::AssumeRole,
+    Step::DestinationOwner,
+    Step::DestinationWrite,
+    Step::DirectWriteDenied,
+];
+
+impl Step {
+    fn id(self) -> &'static str {
+        match self {
+            Step::CallerIdentity => "caller-identity",
+            Step::SourceRead => "source-read",
+            Step::AssumeRole => "assume-role",
+            Step::DestinationOwner => "destination-owner",
+            Step::DestinationWrite => "destination-write",
+            Step::DirectWriteDenied => "direct-write-denied",
+        }
+    }
+
+    /// Fixed per step: only `direct-write-denied` is a warning.
+    fn severity(self) -> Severity {
+        if self == Step::DirectWriteDenied {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
+    }
+}
+
+/// How much a failed step matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The pipeline cannot work.
+    Error,
+    /// The pipeline works, but something is wider than it should be.
+    Warning,
+}
+
+/// One step's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepReport {
+    /// The step's fixed id.
+    pub step: Step,
+    /// Whether it passed.
+    pub ok: bool,
+    /// Fixed per step.
+    pub severity: Severity,
+    /// What happened.
+    pub detail: String,
+    /// Which policy to look at (null when the step passed).
+    pub hint: Option<String>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// False when any error-severity step failed.
+    pub ok: bool,
+    /// All six steps, in order.
+    pub steps: Vec<StepReport>,
+}
+
+impl Report {
+    /// The report of one step, by id.
+    pub fn step(&self, step: Step) -> Option<&StepReport> {
+        self.steps.iter().find(|s| s.step == step)
+    }
+}
+
+type Outcome = Result<String, (String, String)>;
+
+/// The clients access-check needs, built once per cold start.
+#[derive(Debug)]
+pub struct Checker {
+    settings: Settings,
+    sts: aws_sdk_sts::Client,
+    clients: Clients,
+    direct: aws_sdk_s3::Client,
+}
+
+impl Checker {
+    /// Builds the clients from the function's `SdkConfig` (the execution role).
+    pub async fn new(sdk: &SdkConfig, settings: Settings) -> Self {
+        Self {
+            sts: aws_sdk_sts::Client::new(sdk),
+            clients: Clients::new(sdk, &settings).await,
+            direct: execution_role_destination_client(sdk, &settings),
+            settings,
+        }
+    }
+
+    /// Runs every step in order for the event (`{}`, or `{"source_key": "..."}` to read one
+    /// object instead of listing), stopping at the first error-severity failure.
+    pub async fn run(&self, event: &Value) -> Report {
+        let mut steps = Vec::with_capacity(STEPS.len());
+        let mut stopped_by: Option<Step> = None;
+        for step in STEPS {
+            if let Some(blocker) = stopped_by {
+                steps.push(StepReport {
+                    step,
+                    ok: false,
+                    severity: step.severity(),
+                    detail: format!("not run: {} failed", blocker.id()),
+                    hint: Some(format!(
+                        "fix {} first, then run access-check again",
+                        blocker.id()
+                    )),
+                });
+                continue;
+            }
+            let outcome = match step {
+                Step::CallerIdentity => self.caller_identity().await,
+                Step::SourceRead => self.source_read(event).await,
+                Step::AssumeRole => self.assume_role().await,
+                Step::DestinationOwner => self.destination_owner().await,
+                Step::DestinationWrite => self.destination_write().await,
+                Step::DirectWriteDenied => self.direct_write_denied().await,
+            };
+            let report = match outcome {
+                Ok(detail) => StepReport {
+                    step,
+                    ok: true,
+                    severity: step.severity(),
+                    detail,
+                    hint: None,
+                },
+                Err((detail, hint)) => {
+                    if step.severity() == Severity::Error {
+                        stopped_by = Some(step);
+                    }
+                    StepReport {
+                        step,
+                        ok: false,
+                        severity: step.severity(),
+                        detail,
+                        hint: Some(hint),
+                    }
+                }
+            };
+            tracing::info!(
+                step = step.id(),
+                ok = report.ok,
+                detail = report.detail,
+                hint = report.hint.as_deref(),
+                "access-check step"
+            );
+            steps.push(report);
+        }
+        let ok = steps
+            .iter()
+            .all(|s| s.ok || s.severity == Severity::Warning);
+        Report { ok, steps }
+    }
+
+    async fn caller_identity(&self) -> Outcome {
+        match self.sts.get_caller_identity().send().await {
+            Ok(who) => Ok(format!(
+                "the function runs as {} (account {})",
+                who.arn().unwrap_or("?"),
+                who.account().unwrap_or("?")
+            )),
+            Err(e) => Err((
+                format!("STS GetCallerIdentity failed: {}", DisplayErrorContext(&e)),
+                "the function has no usable credentials of its own: check that it runs with the pipeline execution role and that STS is reachable in its region".into(),
+            )),
+        }
+    }
+
+    async fn source_read(&self, event: &Value) -> Outcome {
+        let src = &self.clients.source;
+        let bucket = self.settings.source.bucket.as_deref().unwrap_or_default();
+        let prefix = &self.settings.source.prefix;
+        let hint = |e: &Error| {
+            hint_of(
+                e,
+                "the execution role's policy: s3:GetObject and s3:GetObjectVersion on arn:aws:s3:::SOURCE_BUCKET/SOURCE_PREFIX*, s3:ListBucket on arn:aws:s3:::SOURCE_BUCKET; the source bucket's policy; SOURCE_ACCOUNT_ID, when set, must own the bucket",
+            )
+        };
+        match event.get("source_key") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(key)) => {
+                return match src
+                    .client()
+                    .head_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .send()
+                    .await
+                {
+                    Ok(head) => Ok(format!(
+                        "read s3://{bucket}/{key} ({} bytes)",
+                        head.content_length().unwrap_or(0)
+                    )),
+                    Err(e) => match src.refusal(e, "HeadObject", bucket, key) {
+                        Refusal::NotFound => Err((
+                            format!(
+                                "s3://{bucket}/{key} does not exist (the execution role may list the bucket, so this is a real 404)"
+                            ),
+                            "give the key of an existing object, or {} to list SOURCE_PREFIX"
+                                .into(),
+                        )),
+                        other => {
+                            let e = other.into_error(|what| {
+                                Error::invalid_event(format!("HeadObject answered {what}"))
+                            });
+                            Err((e.to_string(), hint(&e)))
+                        }
+                    },
+                };
+            }
+            Some(_) => {
+                return Err((
+                    "the event's source_key is not a string".into(),
+                    "invoke with {} or {\"source_key\": \"<key>\"}".into(),
+                ));
+            }
+        }
+        match src
+            .client()
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .max_keys(1)
+            .send()
+            .await
+        {
+            Ok(list) => Ok(format!(
+                "listed s3://{bucket}/{prefix} as the execution role ({})",
+                if list.key_count().unwrap_or(0) > 0 {
+                    "objects found"
+                } else {
+                    "empty"
+                }
+            )),
+            Err(e) => {
+                let e = src
+                    .refusal(e, "ListObjectsV2", bucket, prefix)
+                    .into_error(|what| {
+                        Error::invalid_event(format!("ListObjectsV2 answered {what}"))
+                    });
+                Err((e.to_string(), hint(&e)))
+            }
+        }
+    }
+
+    async fn assume_role(&self) -> Outcome {
+        let dst = &self.settings.destination;
+        match self.clients.destination.assume_role().await {
+            Ok(expiry) => {
+                let minutes = expiry
+                    .and_then(|t| t.duration_since(SystemTime::now()).ok())
+                    .map(|d| format!(", valid for {} more minutes", d.as_secs() / 60))
+                    .unwrap_or_default();
+                Ok(format!(
+                    "assumed {} with the ExternalId (session {}{minutes})",
+                    dst.role_arn, dst.session_name
+                ))
+            }
+            Err(e) => {
+                let hint = hint_of(
+                    &e,
+                    "in the destination account, the writer role's trust policy: it must trust the pipeline execution role's ARN with sts:ExternalId equal to DESTINATION_EXTERNAL_ID; in the source account, the execution role's sts:AssumeRole on exactly DESTINATION_ROLE_ARN",
+                );
+                Err((e.to_string(), hint))
+            }
+        }
+    }
+
+    async fn destination_owner(&self) -> Outcome {
+        let dst = &self.clients.destination;
+        let (bucket, owner) = (dst.bucket(), dst.expected_owner());
+        // The whole bucket: the writer role's s3:ListBucket has no prefix condition.
+        let checked = dst
+            .client()
+            .list_objects_v2()
+            .bucket(bucket)
+            .max_keys(1)
+            .send()
+            .await;
+        let refused = match checked {
+            Ok(_) => {
+                return Ok(format!(
+                    "s3://{bucket} belongs to {owner} (ExpectedBucketOwner accepted)"
+                ));
+            }
+            Err(e) => match dst.refusal(e, "ListObjectsV2", "") {
+                Refusal::Fatal(e @ Error::DestinationWriteDenied { .. }) => e,
+                other => {
+                    let e = other.into_error(|what| {
+                        Error::invalid_event(format!("ListObjectsV2 answered {what}"))
+                    });
+                    let hint = hint_of(&e, "DESTINATION_BUCKET and DESTINATION_REGION");
+                    return Err((e.to_string(), hint));
+                }
+            },
+        };
+        // The one request of the product sent without ExpectedBucketOwner.
+        let unchecked = dst
+            .without_owner_check()
+            .list_objects_v2()
+            .bucket(bucket)
+            .max_keys(1)
+            .send()
+            .await;
+        match unchecked {
+            Ok(_) => Err((
+                format!("s3://{bucket} does NOT belong to {owner}: listing it is refused with ExpectedBucketOwner {owner} and allowed without it"),
+                "the bucket owner: DESTINATION_BUCKET names a bucket of another account. Correct DESTINATION_BUCKET, or DESTINATION_ACCOUNT_ID if the bucket really moved; never write there until you know whose bucket it is".into(),
+            )),
+            Err(_) => Err((
+                format!("listing s3://{bucket} is refused with and without ExpectedBucketOwner: {refused}"),
+                "the writer role's s3:ListBucket on arn:aws:s3:::DESTINATION_BUCKET (without a prefix condition) and the destination bucket's policy".into(),
+            )),
+        }
+    }
+
+    async fn destination_write(&self) -> Outcome {
+        let dst = &self.clients.destination;
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let key = dst.output_key(&format!("access-check-probe-{nanos}"));
+        let hint = |e: &Error| {
+            hint_of(
+                e,
+                "the writer role's s3:PutObject and s3:DeleteObject on arn:aws:s3:::DESTINATION_BUCKET/DESTINATION_PREFIX*, the destination bucket's policy, and with DESTINATION_KMS_KEY_ARN the key policy and kms:GenerateDataKey",
+            )
+        };
+        let put = dst
+            .put_object(&key)
+            .body(ByteStream::from_static(
+                b"access-check probe; deleted right away",
+            ))
+            .content_type("text/plain")
+            .if_none_match("*")
+            .send()
+            .await;
+        if let Err(e) = put {
+            let e = dst
+                .refusal(e, "PutObject", &key)
+                .into_error(|what| Error::invalid_event(format!("PutObject answered {what}")));
+            return Err((e.to_string(), hint(&e)));
+        }
+        match dst.delete_object(&key).send().await {
+            Ok(_) => Ok(format!(
+                "put and deleted s3://{}/{key} as the writer role",
+                dst.bucket()
+            )),
+            Err(e) => {
+                let e = dst.refusal(e, "DeleteObject", &key).into_error(|what| {
+                    Error::invalid_event(format!("DeleteObject answered {what}"))
+                });
+                Err((
+                    format!(
+                        "the probe was written but could not be deleted (delete s3://{}/{key} by hand): {e}",
+                        dst.bucket()
+                    ),
+                    hint(&e),
+                ))
+            }
+        }
+    }
+
+    async fn direct_write_denied(&self) -> Outcome {
+        let dst = &self.clients.destination;
+        let key = dst.output_key("access-check-direct-write-probe");
+        // If-Match "0" matches no object: even a role allowed to write leaves nothing behind.
+        let attempt = self
+            .direct
+            .put_object()
+            .bucket(dst.bucket())
+            .key(&key)
+            .if_match("\"0\"")
+            .body(ByteStream::from_static(b"must not be written"))
+            .send()
+            .await;
+        let status = match &attempt {
+            Ok(_) => 200,
+            Err(e) => e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0),
+        };
+        match status {
+            403 => Ok("the execution role's own PutObject to the destination is refused, as it must be: only the writer role writes there".into()),
+            200 | 404 | 412 => Err((
+                format!("the execution role's own PutObject to s3://{}/{key} was allowed by IAM (HTTP {status}; the If-Match condition kept anything from being written)", dst.bucket()),
+                "least privilege: the execution role should not be able to write the destination. Look for s3:PutObject on that bucket in the execution role's policies, and for a destination bucket policy granting the source account".into(),
+            )),
+            other => Err((
+                format!("the execution role's own PutObject could not be judged (HTTP {other})"),
+                "retry access-check; if it persists, check the network path to S3".into(),
+            )),
+        }
+    }
+}
+
+/// The error's own guidance when it has any, else `fallback`.
+fn hint_of(e: &Error, fallback: &str) -> String {
+    match e {
+        Error::InvalidConfiguration { variable, .. } => format!("the setting {variable}"),
+        Error::Transient { .. } => {
+            "nothing in a policy: throttling or an AWS error; run access-check again".into()
+        }
+        _ => fallback.to_owned(),
+    }
+}

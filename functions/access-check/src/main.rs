@@ -1,0 +1,26 @@
+//! The `access-check` Lambda function: wiring only.
+
+use access_check::Checker;
+use cross_account_s3::init::{fail_init, init_logging};
+use cross_account_s3::{Settings, load_sdk_config};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_logging();
+    let runtime_api = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
+    let settings = match Settings::from_lookup(|name| std::env::var(name).ok())
+        .and_then(|s| s.require_source_bucket("access-check"))
+    {
+        Ok(settings) => settings,
+        Err(e) => fail_init(runtime_api.as_deref(), &e).await,
+    };
+    let sdk = load_sdk_config(&settings).await;
+    let checker = Checker::new(&sdk, settings).await;
+    let checker = &checker;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        Ok::<Value, std::convert::Infallible>(serde_json::json!(checker.run(&event.payload).await))
+    }))
+    .await
+}

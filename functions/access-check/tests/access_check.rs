@@ -1,0 +1,248 @@
+//! access-check against the local two-account AWS (a sound setup, a writer role without
+//! s3:PutObject), and its owner check at the request level (moto ignores ExpectedBucketOwner).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, UNIX_EPOCH};
+
+use access_check::{Checker, Report, Severity, Step};
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_credential_types::Credentials;
+use aws_sdk_s3::config::Region;
+use aws_smithy_async::time::StaticTimeSource;
+use aws_smithy_http_client::test_util::infallible_client_fn;
+use aws_smithy_types::body::SdkBody;
+use cross_account_s3::Settings;
+use serde_json::json;
+use testkit::{Account, Pipeline, PipelineOptions, local_aws};
+
+async fn check(pipeline: &Pipeline, event: serde_json::Value) -> Report {
+    let env = pipeline.env();
+    let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
+    let checker = Checker::new(&pipeline.execution_role_config().await, settings).await;
+    checker.run(&event).await
+}
+
+fn ids(report: &Report) -> Vec<String> {
+    report
+        .steps
+        .iter()
+        .map(|s| {
+            serde_json::to_value(s.step)
+                .expect("id")
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_sound_setup_passes_every_step_and_leaves_nothing_behind() {
+    let pipeline = local_aws().pipeline(PipelineOptions {
+        destination_prefix: "renditions/".into(),
+        ..PipelineOptions::tagged("ac-sound")
+    });
+    let report = check(&pipeline, json!({})).await;
+    assert!(report.ok, "{report:#?}");
+    assert_eq!(
+        ids(&report),
+        [
+            "caller-identity",
+            "source-read",
+            "assume-role",
+            "destination-owner",
+            "destination-write",
+            "direct-write-denied"
+        ]
+    );
+    for step in &report.steps {
+        assert!(step.ok, "{step:?}");
+        assert_eq!(step.hint, None, "no hint when a step passes");
+        let expected = if step.step == Step::DirectWriteDenied {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        assert_eq!(step.severity, expected);
+    }
+    let who = &report.step(Step::CallerIdentity).expect("step").detail;
+    assert!(
+        who.contains(&format!("assumed-role/pipeline-{}", pipeline.name)),
+        "{who}"
+    );
+    let json = serde_json::to_value(&report).expect("serialises");
+    assert_eq!(json["steps"][0]["step"], "caller-identity");
+    assert_eq!(json["steps"][5]["severity"], "warning");
+
+    let listed = local_aws()
+        .admin_s3(Account::Destination)
+        .await
+        .list_objects_v2()
+        .bucket(&pipeline.destination.bucket)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(
+        listed.key_count(),
+        Some(0),
+        "the probe was deleted and the direct write left nothing"
+    );
+
+    // With a source key: HeadObject of that object instead of a listing.
+    let missing = check(&pipeline, json!({"source_key": "never-uploaded.jpg"})).await;
+    let source = missing.step(Step::SourceRead).expect("step");
+    assert!(
+        !source.ok && source.detail.contains("does not exist"),
+        "{source:?}"
+    );
+    assert!(!missing.ok);
+    let blocked = missing.step(Step::AssumeRole).expect("step");
+    assert!(
+        !blocked.ok && blocked.detail == "not run: source-read failed",
+        "{blocked:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_writer_role_without_put_object_fails_at_destination_write_with_the_right_hint() {
+    let pipeline = local_aws().pipeline(PipelineOptions {
+        writer_drop: vec!["s3:PutObject".into()],
+        ..PipelineOptions::tagged("ac-no-put")
+    });
+    let report = check(&pipeline, json!({})).await;
+    assert!(!report.ok);
+    let passed: Vec<bool> = report.steps.iter().map(|s| s.ok).collect();
+    assert_eq!(
+        passed,
+        [true, true, true, true, false, false],
+        "{report:#?}"
+    );
+    let write = report.step(Step::DestinationWrite).expect("step");
+    assert!(
+        write.detail.contains("DestinationWriteDenied")
+            || write.detail.contains("refused to the writer role"),
+        "{write:?}"
+    );
+    let hint = write.hint.as_deref().unwrap_or_default();
+    assert!(
+        hint.contains("s3:PutObject") && hint.contains("writer role"),
+        "{hint}"
+    );
+    let after = report.step(Step::DirectWriteDenied).expect("step");
+    assert_eq!(after.detail, "not run: destination-write failed");
+}
+
+/// A request the fake AWS saw: its URI and its ExpectedBucketOwner header.
+type Seen = (String, Option<String>);
+
+#[tokio::test]
+async fn a_bucket_of_another_account_is_told_apart_from_a_missing_permission() {
+    // The fake AWS: STS answers, the source lists, and the destination bucket refuses any
+    // request carrying ExpectedBucketOwner (as S3 does for a bucket of another account) but
+    // answers without it.
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let record = seen.clone();
+    let client = infallible_client_fn(move |req: http::Request<SdkBody>| {
+        let uri = req.uri().to_string();
+        let owner = req
+            .headers()
+            .get("x-amz-expected-bucket-owner")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = String::from_utf8_lossy(req.body().bytes().unwrap_or_default()).into_owned();
+        record
+            .lock()
+            .expect("lock")
+            .push((uri.clone(), owner.clone()));
+        let ok = |xml: &str| {
+            http::Response::builder()
+                .status(200)
+                .body(SdkBody::from(xml.to_owned()))
+                .expect("response")
+        };
+        if uri.contains("sts.") && body.contains("Action=GetCallerIdentity") {
+            ok(
+                "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:sts::111111111111:assumed-role/pipeline/fn</Arn><UserId>AROA:fn</UserId><Account>111111111111</Account></GetCallerIdentityResult></GetCallerIdentityResponse>",
+            )
+        } else if uri.contains("sts.") {
+            ok(
+                "<AssumeRoleResponse><AssumeRoleResult><AssumedRoleUser><AssumedRoleId>AROA:x</AssumedRoleId><Arn>arn:aws:sts::222222222222:assumed-role/writer/x</Arn></AssumedRoleUser><Credentials><AccessKeyId>ASIAWRITER</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2026-01-01T01:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>",
+            )
+        } else if uri.contains("dst-bucket") && owner.is_some() {
+            http::Response::builder()
+                .status(403)
+                .body(SdkBody::from(
+                    "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+                ))
+                .expect("response")
+        } else {
+            ok(
+                "<ListBucketResult><Name>b</Name><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>",
+            )
+        }
+    });
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "ASIAEXEC",
+            "exec-secret",
+            Some("exec-token".into()),
+            None,
+            "test",
+        ))
+        .http_client(client)
+        .time_source(StaticTimeSource::new(
+            UNIX_EPOCH + Duration::from_secs(1_767_225_600),
+        ))
+        .retry_config(RetryConfig::disabled())
+        .load()
+        .await;
+    let vars = [
+        ("SOURCE_BUCKET", "src-bucket"),
+        ("DESTINATION_BUCKET", "dst-bucket"),
+        (
+            "DESTINATION_ROLE_ARN",
+            "arn:aws:iam::222222222222:role/writer",
+        ),
+        ("DESTINATION_EXTERNAL_ID", "external-id"),
+        ("AWS_LAMBDA_FUNCTION_NAME", "access-check"),
+    ];
+    let settings = Settings::from_lookup(|k| {
+        vars.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .expect("settings");
+    let report = Checker::new(&sdk, settings).await.run(&json!({})).await;
+
+    let owner = report.step(Step::DestinationOwner).expect("step");
+    assert!(!owner.ok, "{report:#?}");
+    assert!(
+        owner.detail.contains("does NOT belong to 222222222222"),
+        "{}",
+        owner.detail
+    );
+    assert!(
+        owner
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("bucket owner"),
+        "{owner:?}"
+    );
+    assert!(!report.ok);
+
+    let destination: Vec<Option<String>> = seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|(uri, _)| uri.contains("dst-bucket"))
+        .map(|(_, owner)| owner.clone())
+        .collect();
+    assert_eq!(
+        destination,
+        [Some("222222222222".to_owned()), None],
+        "the listing with the owner check, then the one request without it"
+    );
+}
