@@ -104,6 +104,11 @@ impl Pipeline {
         &self.config
     }
 
+    /// The clients (backfill lists the source with them).
+    pub fn clients(&self) -> &Clients {
+        &self.clients
+    }
+
     /// Handles one item of an event.
     pub async fn handle(&self, item: &Item) -> Result<Outcome, Error> {
         match item {

@@ -1,0 +1,310 @@
+//! `backfill`: process what was in the source bucket before the trigger existed.
+//!
+//! Lists the source bucket from `start_after` (under `prefix`, within `SOURCE_PREFIX`) and runs
+//! the transform's own pipeline (the same code, not a copy) on each object, a bounded number at
+//! once. Objects whose renditions are current are skipped by that pipeline (`already-current`).
+//! It stops starting objects when `max_objects` were started or the Lambda deadline is near,
+//! waits for those in flight, and says where to resume: `next_start_after` is the last key up
+//! to which every listed object was handled, so resuming skips nothing and repeats at most the
+//! objects that were in flight.
+//!
+//! Event: `{"prefix": "...", "start_after": null, "max_objects": 1000, "dry_run": false}`, all
+//! optional. Response: `{"counts": {status: n}, "failed": [{"key", "error_type"}],
+//! "next_start_after": key or null, "done": bool}` and, for a dry run, `"would_process": [...]`
+//! with nothing read or written.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use cross_account_s3::Error;
+use lambda_runtime::Diagnostic;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::task::JoinSet;
+use transform::event::{EventKey, Item, Kind, Record};
+use transform::pipeline::Pipeline;
+
+/// Default `max_objects`.
+pub const DEFAULT_MAX_OBJECTS: u64 = 1000;
+/// Time kept free before the deadline: objects in flight finish in it, nothing new starts.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(20);
+
+/// The event.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// Where to list; within `SOURCE_PREFIX`; absent or empty means `SOURCE_PREFIX`.
+    #[serde(default)]
+    pub prefix: Option<String>,
+    /// List after this key (a previous response's `next_start_after`).
+    #[serde(default)]
+    pub start_after: Option<String>,
+    /// The most objects to start in this invocation.
+    #[serde(default)]
+    pub max_objects: Option<u64>,
+    /// List what would be processed, process nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// An object that failed (not the input's fault: see `error_type`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failed {
+    /// The source key.
+    pub key: String,
+    /// The contract's error type.
+    pub error_type: String,
+}
+
+/// The response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Response {
+    /// RESULT statuses counted (`written`, `skipped`, `rejected`, ...).
+    pub counts: BTreeMap<String, u64>,
+    /// Objects that failed, with their error type (Lambda does not retry these: run again).
+    pub failed: Vec<Failed>,
+    /// Resume with this as `start_after`; null when done.
+    pub next_start_after: Option<String>,
+    /// Everything under the prefix was handled.
+    pub done: bool,
+    /// With `dry_run`: the keys that would be processed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_process: Option<Vec<String>>,
+}
+
+/// An invalid event, as the function's error.
+#[derive(Debug)]
+pub struct Failure(Error);
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure(e)
+    }
+}
+
+impl From<Failure> for Diagnostic {
+    fn from(f: Failure) -> Self {
+        Diagnostic {
+            error_type: f.0.error_type().to_owned(),
+            error_message: f.0.to_string(),
+        }
+    }
+}
+
+/// The backfill: the transform pipeline and how many objects to process at once.
+#[derive(Debug, Clone)]
+pub struct Backfill {
+    pipeline: Arc<Pipeline>,
+    concurrency: usize,
+}
+
+/// One listed object, in listing order, and whether it was handled.
+struct Slot {
+    key: String,
+    handled: bool,
+}
+
+impl Backfill {
+    /// Wires the pipeline (built once per cold start) and `BACKFILL_CONCURRENCY`.
+    pub fn new(pipeline: Pipeline, concurrency: usize) -> Self {
+        Self {
+            pipeline: Arc::new(pipeline),
+            concurrency: concurrency.max(1),
+        }
+    }
+
+    /// Parses the event and runs until done, `max_objects`, or `deadline` minus the margin.
+    pub async fn handle(&self, event: &Value, deadline: SystemTime) -> Result<Value, Error> {
+        let request: Request = if event.is_null() {
+            Request::default()
+        } else {
+            serde_json::from_value(event.clone()).map_err(|e| {
+                Error::invalid_event(format!(
+                    "a backfill event must be {{\"prefix\", \"start_after\", \"max_objects\", \"dry_run\"}} (all optional): {e}"
+                ))
+            })?
+        };
+        let response = self.run(request, deadline).await?;
+        serde_json::to_value(response).map_err(|e| Error::invalid_event(format!("internal: {e}")))
+    }
+
+    /// Runs one backfill invocation.
+    pub async fn run(&self, request: Request, deadline: SystemTime) -> Result<Response, Error> {
+        let config = self.pipeline.config();
+        let source_prefix = &config.shared.source.prefix;
+        let bucket = config.shared.source.bucket.clone().unwrap_or_default();
+        let prefix = request
+            .prefix
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| source_prefix.clone());
+        if !prefix.starts_with(source_prefix.as_str()) {
+            return Err(Error::invalid_event(format!(
+                "prefix {prefix:?} is outside SOURCE_PREFIX {source_prefix:?}: backfill only reads what the pipeline may read"
+            )));
+        }
+        let max_objects = request.max_objects.unwrap_or(DEFAULT_MAX_OBJECTS);
+        if max_objects == 0 {
+            return Err(Error::invalid_event("max_objects must be at least 1"));
+        }
+        let stop_at = deadline
+            .checked_sub(DEADLINE_MARGIN)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+
+        let mut response = Response::default();
+        let mut slots: VecDeque<Slot> = VecDeque::new();
+        let mut resume_after = request.start_after.clone();
+        let mut would_process = Vec::new();
+        let mut tasks: JoinSet<(u64, String, Result<String, Error>)> = JoinSet::new();
+        let mut next_id: u64 = 0;
+        let mut first_id: u64 = 0; // id of slots[0]
+        let mut started: u64 = 0;
+        let mut cursor = request.start_after.clone();
+        let mut listing_done = false;
+        let mut stopped_early = false;
+
+        'listing: while !listing_done {
+            let src = &self.pipeline.clients().source;
+            let page_size = (max_objects - started).min(1000) as i32;
+            let mut list = src
+                .client()
+                .list_objects_v2()
+                .bucket(&bucket)
+                .prefix(&prefix)
+                .max_keys(page_size);
+            if let Some(after) = &cursor {
+                list = list.start_after(after);
+            }
+            let page = list.send().await.map_err(|e| {
+                src.refusal(e, "ListObjectsV2", &bucket, &prefix)
+                    .into_error(|what| {
+                        Error::invalid_configuration(
+                            "SOURCE_BUCKET",
+                            format!("listing answered {what}"),
+                        )
+                    })
+            })?;
+            listing_done = !page.is_truncated().unwrap_or(false);
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                if started >= max_objects || SystemTime::now() >= stop_at {
+                    stopped_early = true;
+                    break 'listing;
+                }
+                cursor = Some(key.to_owned());
+                started += 1;
+                if request.dry_run {
+                    would_process.push(key.to_owned());
+                    slots.push_back(Slot {
+                        key: key.to_owned(),
+                        handled: true,
+                    });
+                    next_id += 1;
+                    continue;
+                }
+                while tasks.len() >= self.concurrency {
+                    self.collect(&mut tasks, &mut slots, first_id, &mut response)
+                        .await;
+                }
+                let record = Record {
+                    kind: Kind::Created,
+                    event_name: "Backfill".into(),
+                    bucket: bucket.clone(),
+                    key: EventKey::Decoded(key.to_owned()),
+                    version_id: None,
+                    etag: object.e_tag().map(|e| e.trim_matches('"').to_owned()),
+                    size: object.size().and_then(|s| u64::try_from(s).ok()),
+                    sequencer: None,
+                };
+                let pipeline = self.pipeline.clone();
+                let id = next_id;
+                next_id += 1;
+                slots.push_back(Slot {
+                    key: key.to_owned(),
+                    handled: false,
+                });
+                let key = key.to_owned();
+                tasks.spawn(async move {
+                    let outcome = pipeline.handle(&Item::Record(record)).await;
+                    (
+                        id,
+                        key,
+                        outcome.map(|o| o.result.status.as_str().to_owned()),
+                    )
+                });
+                // Keep the leading handled slots out of the queue, remembering the last one.
+                drain_handled(&mut slots, &mut first_id, &mut resume_after);
+            }
+            if started >= max_objects && !listing_done {
+                stopped_early = true;
+                break;
+            }
+        }
+        while !tasks.is_empty() {
+            self.collect(&mut tasks, &mut slots, first_id, &mut response)
+                .await;
+        }
+        drain_handled(&mut slots, &mut first_id, &mut resume_after);
+
+        response.done = listing_done && !stopped_early;
+        response.next_start_after = if response.done { None } else { resume_after };
+        if request.dry_run {
+            response.would_process = Some(would_process);
+        }
+        tracing::info!(
+            prefix,
+            counts = ?response.counts,
+            failed = response.failed.len(),
+            next_start_after = response.next_start_after.as_deref(),
+            done = response.done,
+            "backfill pass"
+        );
+        Ok(response)
+    }
+
+    /// Waits for one task and records it.
+    async fn collect(
+        &self,
+        tasks: &mut JoinSet<(u64, String, Result<String, Error>)>,
+        slots: &mut VecDeque<Slot>,
+        first_id: u64,
+        response: &mut Response,
+    ) {
+        let Some(joined) = tasks.join_next().await else {
+            return;
+        };
+        let Ok((id, key, outcome)) = joined else {
+            // A task cannot panic past the pipeline's own guard; should one, its slot stays
+            // unhandled and the object is repeated by the next invocation.
+            return;
+        };
+        match outcome {
+            Ok(status) => *response.counts.entry(status).or_default() += 1,
+            Err(e) => {
+                tracing::error!(key, error_type = e.error_type(), error = %e, "backfill object failed");
+                response.failed.push(Failed {
+                    key,
+                    error_type: e.error_type().to_owned(),
+                });
+            }
+        }
+        if let Some(slot) = slots.get_mut((id - first_id) as usize) {
+            slot.handled = true;
+        }
+    }
+}
+
+/// Pops the handled objects at the front of the listing, so `resume_after` is the last key up to
+/// which everything was handled.
+fn drain_handled(
+    slots: &mut VecDeque<Slot>,
+    first_id: &mut u64,
+    resume_after: &mut Option<String>,
+) {
+    while slots.front().is_some_and(|s| s.handled) {
+        if let Some(slot) = slots.pop_front() {
+            *resume_after = Some(slot.key);
+            *first_id += 1;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The `backfill` Lambda function: wiring only.
+
+use backfill::{Backfill, Failure};
+use cross_account_s3::init::{fail_init, init_logging};
+use cross_account_s3::{Clients, Env, load_sdk_config};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+use transform::config::Config;
+use transform::pipeline::Pipeline;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_logging();
+    let runtime_api = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
+    let lookup = |name: &str| std::env::var(name).ok();
+    let settings = Config::from_lookup(lookup).and_then(|config| {
+        let concurrency = Env::new(lookup).integer("BACKFILL_CONCURRENCY", 1..=64, 8)?;
+        let shared = config.shared.clone().require_source_bucket("backfill")?;
+        Ok((Config { shared, ..config }, concurrency as usize))
+    });
+    let (config, concurrency) = match settings {
+        Ok(settings) => settings,
+        Err(e) => fail_init(runtime_api.as_deref(), &e).await,
+    };
+    let sdk = load_sdk_config(&config.shared).await;
+    let clients = Clients::new(&sdk, &config.shared).await;
+    let backfill = Backfill::new(Pipeline::new(clients, config), concurrency);
+    let backfill = &backfill;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let deadline = event.context.deadline();
+        backfill
+            .handle(&event.payload, deadline)
+            .await
+            .map_err(Failure::from)
+    }))
+    .await
+}
