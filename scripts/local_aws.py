@@ -20,7 +20,8 @@ Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` 
       `--execution-drop` leave an action out of a role's policy, for tests of broken setups.
       `--env-file` also writes the function's environment (the contract's settings and the
       execution role's credentials, as Lambda would set them) as shell `export` lines;
-      `--lambda-env-file` the same as KEY=VALUE lines for `cargo lambda watch --env-file`.
+      `--lambda-env-file` the same as KEY=VALUE lines for `cargo lambda watch --env-file`;
+      `--sam-env-vars` the settings as `sam local invoke --env-vars` JSON.
 
   put --state-file FILE --account source|destination --bucket B --key K --file F
   list --state-file FILE --account source|destination --bucket B
@@ -293,23 +294,15 @@ def pipeline(args):
         write_env_file(args.env_file, result)
     if args.lambda_env_file:
         write_env_file(args.lambda_env_file, result, plain=True)
+    if args.sam_env_vars:
+        write_sam_env_vars(args.sam_env_vars, result)
     print(json.dumps(result), flush=True)
 
 
-def write_env_file(path, p, plain=False):
-    """The function's environment for this pipeline (mode 0600): shell export lines, or with
-    `plain` KEY=VALUE lines as `cargo lambda watch --env-file` reads them."""
-    import shlex
-
-    creds = p["execution_role"]["credentials"]
-    env = {
+def pipeline_settings(p):
+    """The contract's settings of a provisioned pipeline, as the template would set them."""
+    return {
         "AWS_ENDPOINT_URL": p["endpoint"],
-        "AWS_REGION": p["region"],
-        "AWS_DEFAULT_REGION": p["region"],
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ACCESS_KEY_ID": creds["access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": creds["secret_access_key"],
-        "AWS_SESSION_TOKEN": creds["session_token"],
         "SOURCE_BUCKET": p["source"]["bucket"],
         "SOURCE_PREFIX": p["source"]["prefix"],
         "DESTINATION_BUCKET": p["destination"]["bucket"],
@@ -317,11 +310,39 @@ def write_env_file(path, p, plain=False):
         "DESTINATION_ROLE_ARN": p["destination"]["role_arn"],
         "DESTINATION_EXTERNAL_ID": p["destination"]["external_id"],
     }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
+
+
+def private_file(path):
+    """A file only its owner can read: it holds credentials or the ExternalId."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w")
+
+
+def write_env_file(path, p, plain=False):
+    """The function's environment for this pipeline: shell export lines, or with `plain`
+    KEY=VALUE lines as `cargo lambda watch --env-file` reads them."""
+    import shlex
+
+    creds = p["execution_role"]["credentials"]
+    env = {
+        "AWS_REGION": p["region"],
+        "AWS_DEFAULT_REGION": p["region"],
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ACCESS_KEY_ID": creds["access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": creds["secret_access_key"],
+        "AWS_SESSION_TOKEN": creds["session_token"],
+        **pipeline_settings(p),
+    }
+    with private_file(path) as f:
         for k, v in env.items():
             # dotenv needs base64 (session tokens) double-quoted; JSON quoting is compatible.
             f.write(f"{k}={json.dumps(v)}\n" if plain else f"export {k}={shlex.quote(v)}\n")
+
+
+def write_sam_env_vars(path, p):
+    """`sam local invoke --env-vars` JSON for this pipeline: the settings of every function
+    (credentials are not template variables: SAM hands the container the shell's)."""
+    with private_file(path) as f:
+        json.dump({"Parameters": pipeline_settings(p)}, f, indent=2)
 
 
 def admin_s3(args):
@@ -357,6 +378,7 @@ def main():
     p.add_argument("--execution-drop", action="append", default=[], metavar="ACTION")
     p.add_argument("--env-file", help="also write the function's environment here as export lines")
     p.add_argument("--lambda-env-file", help="also write it as KEY=VALUE lines (cargo lambda watch --env-file)")
+    p.add_argument("--sam-env-vars", help="also write the settings as sam local invoke --env-vars JSON")
     for name, helptext in (("put", "upload a file as an account's admin"), ("list", "list a bucket as an account's admin")):
         a = sub.add_parser(name, help=helptext)
         a.add_argument("--state-file", required=True)
