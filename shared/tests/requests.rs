@@ -3,21 +3,16 @@
 //! smithy replay client. No request leaves the process.
 
 use std::collections::HashMap;
-use std::time::{Duration, UNIX_EPOCH};
 
-use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_credential_types::Credentials;
-use aws_sdk_s3::config::Region;
+use aws_config::SdkConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_smithy_async::time::StaticTimeSource;
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
 use cross_account_s3::{Clients, Error, Refusal, Settings};
 
 const EXEC_KEY: &str = "ASIAEXECUTIONROLE";
-const EXEC_SECRET: &str = "execution-role-secret";
+const EXEC_SECRET: &str = "execution-role-secret"; // testkit::offline_sdk_config's
 const ASSUMED_KEY: &str = "ASIAASSUMEDWRITER";
 const ASSUMED_SECRET: &str = "assumed-writer-secret";
 const ASSUMED_TOKEN: &str = "assumed-writer-session-token";
@@ -37,22 +32,7 @@ fn settings(extra: &[(&str, &str)]) -> Settings {
 /// The SdkConfig of a function running as the execution role, whose HTTP client is `replay`.
 /// The clock is fixed so the canned credentials below are an hour from expiry.
 async fn sdk(replay: &StaticReplayClient) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            EXEC_KEY,
-            EXEC_SECRET,
-            Some("exec-token".into()),
-            None,
-            "test",
-        ))
-        .http_client(replay.clone())
-        .time_source(StaticTimeSource::new(
-            UNIX_EPOCH + Duration::from_secs(1_767_225_600),
-        ))
-        .retry_config(RetryConfig::disabled())
-        .load()
-        .await
+    testkit::offline_sdk_config(replay.clone(), EXEC_KEY).await
 }
 
 fn response(status: u16, body: &str) -> http::Response<SdkBody> {

@@ -2,14 +2,8 @@
 //! s3:PutObject), and its owner check at the request level (moto ignores ExpectedBucketOwner).
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, UNIX_EPOCH};
 
 use access_check::{Checker, Report, Severity, Step};
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_credential_types::Credentials;
-use aws_sdk_s3::config::Region;
-use aws_smithy_async::time::StaticTimeSource;
 use aws_smithy_http_client::test_util::infallible_client_fn;
 use aws_smithy_types::body::SdkBody;
 use cross_account_s3::Settings;
@@ -182,22 +176,7 @@ async fn a_bucket_of_another_account_is_told_apart_from_a_missing_permission() {
             )
         }
     });
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "ASIAEXEC",
-            "exec-secret",
-            Some("exec-token".into()),
-            None,
-            "test",
-        ))
-        .http_client(client)
-        .time_source(StaticTimeSource::new(
-            UNIX_EPOCH + Duration::from_secs(1_767_225_600),
-        ))
-        .retry_config(RetryConfig::disabled())
-        .load()
-        .await;
+    let sdk = testkit::offline_sdk_config(client, "ASIAEXEC").await;
     let vars = [
         ("SOURCE_BUCKET", "src-bucket"),
         ("DESTINATION_BUCKET", "dst-bucket"),

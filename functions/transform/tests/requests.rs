@@ -1,13 +1,6 @@
 //! Request-level tests of `transform` for what the local AWS cannot show: an EventBridge key
 //! delivered encoded (moto refuses keys holding `%`), and the exact headers of the writes.
 
-use std::time::{Duration, UNIX_EPOCH};
-
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_credential_types::Credentials;
-use aws_sdk_s3::config::Region;
-use aws_smithy_async::time::StaticTimeSource;
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
@@ -89,22 +82,7 @@ async fn an_encoded_eventbridge_key_falls_back_to_its_decoding_and_writes_condit
         response(200, &[("etag", "\"r2\"")], vec![]),
         response(200, &[("etag", "\"r3\"")], vec![]),
     ]);
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "ASIAEXECUTION",
-            "exec-secret",
-            Some("exec-token".into()),
-            None,
-            "test",
-        ))
-        .http_client(replay.clone())
-        .time_source(StaticTimeSource::new(
-            UNIX_EPOCH + Duration::from_secs(1_767_225_600),
-        ))
-        .retry_config(RetryConfig::disabled())
-        .load()
-        .await;
+    let sdk = testkit::offline_sdk_config(replay.clone(), "ASIAEXECUTION").await;
     let vars = [
         ("DESTINATION_BUCKET", "dst-bucket"),
         ("DESTINATION_PREFIX", "out/"),
