@@ -35,6 +35,18 @@ impl Refusal {
             Refusal::Fatal(e) => e,
         }
     }
+
+    /// The error, where a 404 or 412 is an answer the call should never get (no condition was
+    /// sent, or the thing must exist): a `Transient` error naming the call, worth a retry.
+    pub fn or_unexpected(self, side: Side, operation: &'static str, target: &str) -> Error {
+        self.into_error(|what| Error::Transient {
+            side,
+            operation,
+            target: target.to_owned(),
+            detail: format!("an unexpected {what} answer"),
+            source: None,
+        })
+    }
 }
 
 /// The call that failed, for the message.

@@ -16,7 +16,7 @@ use aws_config::SdkConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use cross_account_s3::clients::execution_role_destination_client;
-use cross_account_s3::{Clients, Error, Refusal, Settings};
+use cross_account_s3::{Clients, Error, Refusal, Settings, Side};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -243,9 +243,7 @@ impl Checker {
                                 .into(),
                         )),
                         other => {
-                            let e = other.into_error(|what| {
-                                Error::invalid_event(format!("HeadObject answered {what}"))
-                            });
+                            let e = other.or_unexpected(Side::Source, "HeadObject", key);
                             Err((e.to_string(), hint(&e)))
                         }
                     },
@@ -278,9 +276,7 @@ impl Checker {
             Err(e) => {
                 let e = src
                     .refusal(e, "ListObjectsV2", bucket, prefix)
-                    .into_error(|what| {
-                        Error::invalid_event(format!("ListObjectsV2 answered {what}"))
-                    });
+                    .or_unexpected(Side::Source, "ListObjectsV2", prefix);
                 Err((e.to_string(), hint(&e)))
             }
         }
@@ -329,9 +325,7 @@ impl Checker {
             Err(e) => match dst.refusal(e, "ListObjectsV2", "") {
                 Refusal::Fatal(e @ Error::DestinationWriteDenied { .. }) => e,
                 other => {
-                    let e = other.into_error(|what| {
-                        Error::invalid_event(format!("ListObjectsV2 answered {what}"))
-                    });
+                    let e = other.or_unexpected(Side::Destination, "ListObjectsV2", bucket);
                     let hint = hint_of(&e, "DESTINATION_BUCKET and DESTINATION_REGION");
                     return Err((e.to_string(), hint));
                 }
@@ -380,9 +374,11 @@ impl Checker {
             .send()
             .await;
         if let Err(e) = put {
-            let e = dst
-                .refusal(e, "PutObject", &key)
-                .into_error(|what| Error::invalid_event(format!("PutObject answered {what}")));
+            let e = dst.refusal(e, "PutObject", &key).or_unexpected(
+                Side::Destination,
+                "PutObject",
+                &key,
+            );
             return Err((e.to_string(), hint(&e)));
         }
         match dst.delete_object(&key).send().await {
@@ -391,9 +387,11 @@ impl Checker {
                 dst.bucket()
             )),
             Err(e) => {
-                let e = dst.refusal(e, "DeleteObject", &key).into_error(|what| {
-                    Error::invalid_event(format!("DeleteObject answered {what}"))
-                });
+                let e = dst.refusal(e, "DeleteObject", &key).or_unexpected(
+                    Side::Destination,
+                    "DeleteObject",
+                    &key,
+                );
                 Err((
                     format!(
                         "the probe was written but could not be deleted (delete s3://{}/{key} by hand): {e}",

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use cross_account_s3::Error;
+use cross_account_s3::{Error, Side};
 use lambda_runtime::Diagnostic;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -177,12 +177,7 @@ impl Backfill {
             }
             let page = list.send().await.map_err(|e| {
                 src.refusal(e, "ListObjectsV2", &bucket, &prefix)
-                    .into_error(|what| {
-                        Error::invalid_configuration(
-                            "SOURCE_BUCKET",
-                            format!("listing answered {what}"),
-                        )
-                    })
+                    .or_unexpected(Side::Source, "ListObjectsV2", &prefix)
             })?;
             listing_done = !page.is_truncated().unwrap_or(false);
             for object in page.contents() {

@@ -487,7 +487,7 @@ impl Pipeline {
             Err(e) => match src.refusal(e, "HeadObject", &r.bucket, &key) {
                 Refusal::NotFound => {}
                 other => {
-                    return Err(other.into_error(unexpected(Side::Source, "HeadObject", &key)));
+                    return Err(other.or_unexpected(Side::Source, "HeadObject", &key));
                 }
             },
         }
@@ -509,11 +509,11 @@ impl Pipeline {
                 Err(e) => match dst.refusal(e, "DeleteObject", out_key) {
                     Refusal::NotFound => {}
                     other => {
-                        return Err(other.into_error(unexpected(
+                        return Err(other.or_unexpected(
                             Side::Destination,
                             "DeleteObject",
                             out_key,
-                        )));
+                        ));
                     }
                 },
             }
@@ -565,23 +565,7 @@ async fn existing(dst: &DestinationS3, key: &str) -> Result<Option<Existing>, Er
         }
         Err(e) => match dst.refusal(e, "HeadObject", key) {
             Refusal::NotFound => Ok(None),
-            other => Err(other.into_error(unexpected(Side::Destination, "HeadObject", key))),
+            other => Err(other.or_unexpected(Side::Destination, "HeadObject", key)),
         },
-    }
-}
-
-/// An answer a call should never get (a 412 without a condition): worth a retry, and logged.
-fn unexpected(
-    side: Side,
-    operation: &'static str,
-    key: &str,
-) -> impl FnOnce(&'static str) -> Error {
-    let target = key.to_owned();
-    move |what| Error::Transient {
-        side,
-        operation,
-        target,
-        detail: format!("an unexpected {what} answer"),
-        source: None,
     }
 }
