@@ -136,6 +136,21 @@ pub enum Error {
         source: Option<BoxError>,
     },
 
+    /// A failure of the product's own code, not of the input nor of AWS: an encoder or resizer
+    /// error, a panic outside a decoder, a failed task, a response that cannot be serialised.
+    /// Retried like [`Error::Transient`]; when it persists, it is a bug to report.
+    #[error(
+        "{what} failed: {detail}. This is a fault of the function's own code, not of the input \
+         or of a policy; the event is retried and then goes to the failure destination (or the \
+         dead-letter queue): keep it there and report the message"
+    )]
+    Internal {
+        /// What failed, with the object it was working on.
+        what: String,
+        /// What it said.
+        detail: String,
+    },
+
     /// Throttling, a server error or a timeout, after the SDK's own retries: worth retrying later.
     #[error(
         "{operation} on the {side} side ({target}) failed after the SDK's retries: {detail}. This is \
@@ -196,12 +211,14 @@ impl Error {
             Error::DestinationWriteDenied { .. } => "DestinationWriteDenied",
             Error::KmsDenied { .. } => "KmsDenied",
             Error::Transient { .. } => "Transient",
+            Error::Internal { .. } => "Internal",
         }
     }
 
-    /// Whether trying the same thing again later may succeed without anyone changing anything.
+    /// Whether trying the same thing again later may succeed without anyone changing anything
+    /// (`Transient`; and `Internal`, which the contract retries too).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Transient { .. })
+        matches!(self, Error::Transient { .. } | Error::Internal { .. })
     }
 }
 
@@ -227,10 +244,17 @@ mod tests {
                 },
                 "Transient",
             ),
+            (
+                Error::Internal {
+                    what: "encoding thumb.jpg".into(),
+                    detail: "too wide".into(),
+                },
+                "Internal",
+            ),
         ];
         for (err, ty) in cases {
             assert_eq!(err.error_type(), ty);
-            assert_eq!(err.is_retryable(), ty == "Transient");
+            assert_eq!(err.is_retryable(), ty == "Transient" || ty == "Internal");
         }
     }
 

@@ -3,8 +3,8 @@
 
 use cross_account_s3::{Env, Error, Settings};
 
-use crate::imaging::{Limits, Rendition, parse_renditions, spec::DEFAULT_RENDITIONS};
 use crate::limits::{DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_INPUT_PIXELS};
+use imaging::{Limits, Rendition, parse_renditions, spec::DEFAULT_RENDITIONS};
 
 /// Default `METRICS_NAMESPACE`.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "S3CrossAccountTransform";
@@ -78,7 +78,9 @@ impl Config {
     /// The image pipeline's limits.
     pub fn limits(&self) -> Limits {
         Limits {
+            max_input_bytes: self.max_input_bytes,
             max_pixels: self.max_input_pixels,
+            ..Limits::default()
         }
     }
 }

@@ -2,8 +2,7 @@
 //! destination account.
 //!
 //! # Layout
-//! - [`imaging`]: the pure image pipeline (no AWS types): sniffing, limits, decode, cascade
-//!   resize, orientation, colour, encode. Shared by the function, `render` and backfill.
+//! - the image pipeline is its own crate, [`imaging`] (no AWS types); this crate adapts it.
 //! - [`event`]: the events accepted (S3, SQS, EventBridge, the test event), parsed into records.
 //! - [`response`]: the contract's RESULT, statuses and reasons.
 //! - [`config`]: the settings, parsed once per cold start.
@@ -12,15 +11,16 @@
 //! - [`handler`]: an invocation: every record, then the response or the failure.
 //! - [`metrics`]: CloudWatch embedded-metric lines.
 //! - `src/bin/transform.rs`: the Lambda function (wiring only).
-//! - [`limits`]: the input limits' defaults.
+//! - [`limits`]: the input limits' settings and defaults.
 //! - `src/bin/render.rs`: the local preview CLI.
 
 pub mod config;
 pub mod event;
 pub mod handler;
-pub mod imaging;
 pub mod limits;
 pub mod metrics;
 pub mod outputs;
 pub mod pipeline;
 pub mod response;
+
+pub use imaging;

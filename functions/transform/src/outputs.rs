@@ -2,7 +2,7 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::imaging::Rendition;
+use imaging::Rendition;
 
 /// S3's longest key, in bytes.
 pub const MAX_KEY_BYTES: usize = 1024;
@@ -83,7 +83,7 @@ pub fn metadata(p: &Provenance<'_>, rendition: &str) -> Vec<(&'static str, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::parse_renditions;
+    use imaging::parse_renditions;
 
     fn provenance(key: &str) -> Provenance<'_> {
         Provenance {

@@ -20,9 +20,9 @@ use cross_account_s3::{Clients, DestinationS3, Error, Refusal, Side};
 
 use crate::config::Config;
 use crate::event::{Item, Kind, Record, compare_sequencers};
-use crate::imaging::{Rendered, render};
 use crate::outputs::{Provenance, metadata, output_keys};
 use crate::response::{OutputInfo, Reason, RecordResult, Status};
+use imaging::{RenderError, Rendered, render};
 
 /// Figures of one record, for logs and metrics.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -269,20 +269,30 @@ impl Pipeline {
         let rendering = tokio::task::spawn_blocking(move || render(&body, &renditions, &limits))
             .await
             .unwrap_or_else(|e| {
-                Err(crate::imaging::Rejection::Corrupt(format!(
-                    "the image work failed: {e}"
-                )))
+                Err(RenderError::Internal {
+                    what: "the image task",
+                    detail: e.to_string(),
+                })
             });
         metrics.transform = rendering_started.elapsed();
         let rendering = match rendering {
             Ok(rendering) => rendering,
-            Err(rejection) => {
+            Err(RenderError::Rejected(rejection)) => {
                 let mut outcome =
                     rejected(Reason::of_rejection(&rejection), rejection.to_string())?;
                 outcome.metrics = metrics;
                 return Ok(outcome);
             }
+            Err(RenderError::Internal { what, detail }) => {
+                return Err(Error::Internal {
+                    what: format!("{what} for s3://{}/{key}", r.bucket),
+                    detail,
+                });
+            }
         };
+        for note in &rendering.notes {
+            tracing::warn!(bucket = r.bucket, key, note, "input partly ignored");
+        }
         metrics.pixels_in = u64::from(rendering.source_width) * u64::from(rendering.source_height);
 
         let provenance = Provenance {

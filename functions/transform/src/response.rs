@@ -48,8 +48,8 @@ pub enum Reason {
 
 impl Reason {
     /// The reason of an image rejection.
-    pub fn of_rejection(rejection: &crate::imaging::Rejection) -> Self {
-        use crate::imaging::Rejection as R;
+    pub fn of_rejection(rejection: &imaging::Rejection) -> Self {
+        use imaging::Rejection as R;
         match rejection {
             R::NotAnImage(_) => Reason::NotAnImage,
             R::Corrupt(_) => Reason::Corrupt,

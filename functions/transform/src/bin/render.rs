@@ -13,8 +13,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use transform::imaging::{Limits, Rendition, parse_renditions, render, spec::DEFAULT_RENDITIONS};
-use transform::limits::DEFAULT_MAX_INPUT_PIXELS;
+use imaging::{Limits, RenderError, Rendition, parse_renditions, render, spec::DEFAULT_RENDITIONS};
 use transform::response::{OutputInfo, Reason, RecordResult, Status};
 
 const USAGE: &str =
@@ -71,12 +70,12 @@ fn positive(v: &str, name: &str) -> Result<u32, String> {
 /// Renders one input and writes its outputs; `Err` is a fatal (exit 2) problem.
 fn process(path: &Path, bytes: &[u8], args: &Args) -> Result<RecordResult, String> {
     let key = Some(path.display().to_string());
-    let limits = Limits {
-        max_pixels: DEFAULT_MAX_INPUT_PIXELS,
-    };
-    let rendering = match render(bytes, &args.renditions, &limits) {
+    let rendering = match render(bytes, &args.renditions, &Limits::default()) {
         Ok(r) => r,
-        Err(rejection) => {
+        Err(RenderError::Internal { what, detail }) => {
+            return Err(format!("{}: {what} failed: {detail}", path.display()));
+        }
+        Err(RenderError::Rejected(rejection)) => {
             eprintln!(
                 "render: {}: rejected ({}): {rejection}",
                 path.display(),
@@ -92,6 +91,9 @@ fn process(path: &Path, bytes: &[u8], args: &Args) -> Result<RecordResult, Strin
             });
         }
     };
+    for note in &rendering.notes {
+        eprintln!("render: {}: {note}", path.display());
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

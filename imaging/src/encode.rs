@@ -3,17 +3,14 @@
 
 use image::{ExtendedColorType, ImageEncoder};
 
-use super::Rejection;
-use super::resize::Pixels;
-use super::spec::{OutputFormat, Rendition};
+use crate::error::RenderError;
+use crate::resize::Pixels;
+use crate::spec::{OutputFormat, Rendition};
 
 /// Encodes `pixels` as `rendition` says.
-pub(crate) fn encode(pixels: &Pixels, rendition: &Rendition) -> Result<Vec<u8>, Rejection> {
+pub(crate) fn encode(pixels: &Pixels, rendition: &Rendition) -> Result<Vec<u8>, RenderError> {
     let internal = |e: &dyn std::fmt::Display| {
-        Rejection::Corrupt(format!(
-            "internal: encoding {} failed: {e}",
-            rendition.file_name()
-        ))
+        RenderError::internal("encoding", format!("{}: {e}", rendition.file_name()))
     };
     let (w, h) = (pixels.width, pixels.height);
     let color = if pixels.channels == 4 {

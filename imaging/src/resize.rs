@@ -5,7 +5,7 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 use image::metadata::Orientation;
 use image::{DynamicImage, RgbImage, RgbaImage};
 
-use super::Rejection;
+use crate::error::RenderError;
 
 /// Interleaved 8-bit RGB (3 channels) or RGBA (4 channels, straight alpha).
 #[derive(Debug, Clone)]
@@ -62,12 +62,11 @@ impl Pixels {
 }
 
 /// `from` resized to exactly `width` x `height` (Lanczos3; alpha premultiplied while resizing).
-pub(crate) fn resize(from: &Pixels, width: u32, height: u32) -> Result<Pixels, Rejection> {
+pub(crate) fn resize(from: &Pixels, width: u32, height: u32) -> Result<Pixels, RenderError> {
     if (from.width, from.height) == (width, height) {
         return Ok(from.clone());
     }
-    let internal =
-        |e: &dyn std::fmt::Display| Rejection::Corrupt(format!("internal: resizing failed: {e}"));
+    let internal = |e: &dyn std::fmt::Display| RenderError::internal("resizing", e);
     let src = ImageRef::new(from.width, from.height, &from.data, from.pixel_type())
         .map_err(|e| internal(&e))?;
     let mut dst = Image::new(width, height, from.pixel_type());

@@ -1,0 +1,140 @@
+//! The inputs of the image-inputs issue, each as it was reported: before the framing walk and
+//! the colour fix, the WebP aborted the process (under a memory limit: `memory allocation of
+//! 4294967280 bytes failed`), and the PNG took 600 MB. The memory
+//! budget is proven by re-running this binary under an address-space limit.
+
+mod common;
+
+use common::{grey_png, reason, with_png_chunk};
+use image::{ExtendedColorType, ImageEncoder};
+
+/// A lossless 64x64 WebP in the extended format (VP8X + VP8L), `extra` appended as one more
+/// chunk inside the RIFF container; the RIFF size counts the bytes there are, or is `riff`.
+fn webp_with(extra: &[u8], size: Option<u32>) -> Vec<u8> {
+    let pixels = vec![200u8; 64 * 64 * 3];
+    let mut simple = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut simple)
+        .write_image(&pixels, 64, 64, ExtendedColorType::Rgb8)
+        .expect("encode");
+    let vp8l = &simple[12..]; // the VP8L chunk of the simple format
+    let mut body = b"WEBP".to_vec();
+    body.extend_from_slice(b"VP8X");
+    body.extend_from_slice(&10u32.to_le_bytes());
+    let flags = if extra.is_empty() { 0 } else { 0x08 }; // the EXIF flag
+    body.extend_from_slice(&[flags, 0, 0, 0, 63, 0, 0, 63, 0, 0]); // 64x64
+    body.extend_from_slice(vp8l);
+    body.extend_from_slice(extra);
+    let mut riff = b"RIFF".to_vec();
+    riff.extend_from_slice(&(size.unwrap_or(body.len() as u32)).to_le_bytes());
+    riff.extend_from_slice(&body);
+    riff
+}
+
+#[test]
+fn a_webp_whose_exif_chunk_declares_4_gib_is_corrupt_not_an_abort() {
+    assert_eq!(
+        reason(&webp_with(&[], None)),
+        "written",
+        "the file without the chunk"
+    );
+    for kind in [b"EXIF", b"ICCP"] {
+        let mut hostile = kind.to_vec();
+        hostile.extend_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+        // The RIFF size counting the bytes there are, and one that backs the chunk's claim.
+        for size in [Some(u32::MAX), None] {
+            let bytes = webp_with(&hostile, size);
+            assert!(bytes.len() < 200, "the reproduction is a small file");
+            let kind = String::from_utf8_lossy(kind);
+            assert_eq!(reason(&bytes), "corrupt", "{kind}, RIFF size {size:?}");
+        }
+    }
+}
+
+/// A zlib stream of `len` zero bytes, written in pieces (the test never holds `len` bytes).
+fn zeros_compressed(len: usize) -> Vec<u8> {
+    let mut c = fdeflate::Compressor::new(Vec::new()).expect("compressor");
+    let piece = vec![0u8; 1 << 20];
+    for _ in 0..len / piece.len() {
+        c.write_data(&piece).expect("compress");
+    }
+    c.finish().expect("finish")
+}
+
+#[test]
+fn a_png_whose_profile_inflates_to_300_mib_is_too_large_before_inflating_it() {
+    let mut iccp = b"icc\0\0".to_vec();
+    iccp.extend_from_slice(&zeros_compressed(300 << 20));
+    let bytes = with_png_chunk(&grey_png(640, 480), b"iCCP", &iccp);
+    assert_eq!(reason(&bytes), "too-large");
+}
+
+/// A 16-bit RGBA PNG of `w`x`h` (8 bytes a pixel once decoded: the costliest input per pixel).
+fn rgba16_png(w: u32, h: u32) -> Vec<u8> {
+    let row: Vec<u8> = (0..w)
+        .flat_map(|x| {
+            let v = ((x * 37) % 65536) as u16;
+            [
+                v.to_be_bytes(),
+                v.to_be_bytes(),
+                0u16.to_be_bytes(),
+                0xFFFFu16.to_be_bytes(),
+            ]
+            .concat()
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Sixteen);
+    enc.set_compression(png::Compression::Fastest);
+    let mut writer = enc.write_header().expect("header");
+    let mut stream = writer.stream_writer().expect("stream");
+    for _ in 0..h {
+        std::io::Write::write_all(&mut stream, &row).expect("row");
+    }
+    stream.finish().expect("finish");
+    writer.finish().expect("finish");
+    out
+}
+
+/// Lambda limits resident memory; an address-space limit is a stricter stand-in: it counts
+/// every mapping, touched or not. 1,200,000 KiB is what a 1 GB function leaves the process
+/// once the runtime is counted, as the issue measured.
+const ADDRESS_SPACE_KIB: u64 = 1_200_000;
+
+#[test]
+#[ignore = "run by the_memory_budget_holds_under_an_address_space_limit, under that limit"]
+fn budget_child() {
+    // The hostile inputs are refused without allocating what they declare.
+    let mut exif = b"EXIF".to_vec();
+    exif.extend_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    assert_eq!(reason(&webp_with(&exif, Some(u32::MAX))), "corrupt");
+    assert_eq!(reason(&webp_with(&exif, None)), "corrupt");
+    let mut iccp = b"icc\0\0".to_vec();
+    iccp.extend_from_slice(&zeros_compressed(300 << 20));
+    assert_eq!(
+        reason(&with_png_chunk(&grey_png(640, 480), b"iCCP", &iccp)),
+        "too-large"
+    );
+    // The worst admissible input, a 16-bit RGBA PNG at the default pixel limit, renders.
+    let side = (imaging::DEFAULT_MAX_PIXELS as f64).sqrt() as u32;
+    assert_eq!(reason(&rgba16_png(side, side)), "written");
+}
+
+#[test]
+fn the_memory_budget_holds_under_an_address_space_limit() {
+    let me = std::env::current_exe().expect("the test binary");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {ADDRESS_SPACE_KIB} && exec \"$0\" --ignored --exact budget_child --test-threads=1"
+        ))
+        .arg(me)
+        .env("MALLOC_ARENA_MAX", "2")
+        .status()
+        .expect("runs the child");
+    assert!(
+        status.success(),
+        "under a {ADDRESS_SPACE_KIB} KiB address-space limit the child failed: {status}"
+    );
+}
