@@ -64,7 +64,7 @@ pub(crate) fn decode(
     }
     let framing = framing::walk(format, bytes, limits)?;
     catch_unwind(AssertUnwindSafe(|| match format {
-        SourceFormat::Jpeg => jpeg::decode(bytes, limits, largest),
+        SourceFormat::Jpeg => jpeg::decode(bytes, &framing, largest),
         _ => general(format, bytes, limits),
     }))
     .unwrap_or_else(|panic| {
@@ -93,17 +93,11 @@ pub(crate) fn decode(
 
 /// PNG, GIF (the first frame) and WebP (the first frame), through `image` with its allocation
 /// limit.
-pub(crate) fn general(
-    format: SourceFormat,
-    bytes: &[u8],
-    limits: &Limits,
-) -> Result<Decoded, Rejection> {
+fn general(format: SourceFormat, bytes: &[u8], limits: &Limits) -> Result<Decoded, Rejection> {
     let image_format = match format {
         SourceFormat::Png => image::ImageFormat::Png,
         SourceFormat::Gif => image::ImageFormat::Gif,
-        SourceFormat::WebP => image::ImageFormat::WebP,
-        // JPEG goes through `jpeg::decode`, which falls back here.
-        _ => image::ImageFormat::Jpeg,
+        _ => image::ImageFormat::WebP,
     };
     let too_large = || {
         Rejection::TooLarge(format!(

@@ -1,5 +1,5 @@
-//! Encoders: JPEG with 4:2:0 chroma (jpeg-encoder), PNG and lossless WebP (image). None writes
-//! EXIF, XMP or ICC data.
+//! Encoders: JPEG with 4:2:0 chroma (libjpeg-turbo's code), PNG and lossless WebP (image). None
+//! writes EXIF, XMP or ICC data.
 
 use image::{ExtendedColorType, ImageEncoder};
 
@@ -28,15 +28,8 @@ pub(crate) fn encode(pixels: &Pixels, rendition: &Rendition) -> Result<Vec<u8>, 
             } else {
                 &pixels.data
             };
-            let (w16, h16) = (
-                u16::try_from(w).map_err(|e| internal(&e))?,
-                u16::try_from(h).map_err(|e| internal(&e))?,
-            );
-            let mut encoder = jpeg_encoder::Encoder::new(&mut out, rendition.quality);
-            encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-            encoder
-                .encode(rgb, w16, h16, jpeg_encoder::ColorType::Rgb)
-                .map_err(|e| internal(&e))?;
+            out =
+                crate::jpeg::encode_rgb(rgb, w, h, rendition.quality).map_err(|e| internal(&e))?;
         }
         OutputFormat::Png => image::codecs::png::PngEncoder::new(&mut out)
             .write_image(&pixels.data, w, h, color)

@@ -138,3 +138,38 @@ fn the_memory_budget_holds_under_an_address_space_limit() {
         "under a {ADDRESS_SPACE_KIB} KiB address-space limit the child failed: {status}"
     );
 }
+
+fn sample_photo() -> Vec<u8> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/images/sample.jpg");
+    std::fs::read(path).expect("the sample photo")
+}
+
+/// The sample photo re-encoded progressive (10 scans, as libjpeg writes them).
+fn progressive(jpeg: &[u8]) -> Vec<u8> {
+    let img = image::load_from_memory(jpeg).expect("decodes").into_rgb8();
+    let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+    c.set_size(img.width() as usize, img.height() as usize);
+    c.set_quality(85.0);
+    c.set_progressive_mode();
+    let mut started = c.start_compress(Vec::new()).expect("starts");
+    started.write_scanlines(img.as_raw()).expect("writes");
+    started.finish().expect("finishes")
+}
+
+#[test]
+fn a_truncated_jpeg_is_corrupt_even_with_an_end_marker_appended() {
+    for (what, jpeg) in [
+        ("baseline", sample_photo()),
+        ("progressive", progressive(&sample_photo())),
+    ] {
+        assert_eq!(reason(&jpeg), "written", "{what}: the whole file");
+        let cut = &jpeg[..jpeg.len() * 6 / 10];
+        assert_eq!(reason(cut), "corrupt", "{what}: cut at 60%");
+        let mended = [cut, &[0xFF, 0xD9]].concat();
+        assert_eq!(
+            reason(&mended),
+            "corrupt",
+            "{what}: cut at 60%, FF D9 appended"
+        );
+    }
+}

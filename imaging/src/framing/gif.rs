@@ -54,7 +54,11 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
     if frames == 0 {
         return Err(Rejection::Corrupt("the GIF has no frame".into()));
     }
-    Ok(Framing { width, height })
+    Ok(Framing {
+        width,
+        height,
+        ..Framing::default()
+    })
 }
 
 /// Skips a chain of data sub-blocks (a length byte, then that many bytes; 0 ends the chain),

@@ -2,17 +2,51 @@
 //! end-of-image marker; the colour profile's APP2 chain, the frame size and the number of
 //! scans against the limits.
 
+use std::ops::Range;
+
 use super::{Cursor, Framing, check_metadata};
 use crate::error::Rejection;
 use crate::limits::Limits;
 
 const SOS: u8 = 0xDA;
 const EOI: u8 = 0xD9;
+const APP1: u8 = 0xE1;
 const APP2: u8 = 0xE2;
+const APP14: u8 = 0xEE;
+
+/// Where a JPEG's metadata is: read from the segments the walk passes anyway, whatever
+/// decoder runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct JpegSegments {
+    /// The first EXIF block (APP1 after `Exif\0\0`): the TIFF data.
+    pub exif: Option<Range<usize>>,
+    /// The colour profile's pieces (APP2 `ICC_PROFILE`), with their sequence numbers.
+    pub icc: Vec<(u8, Range<usize>)>,
+    /// The Adobe segment's colour transform (APP14), when there is one: its CMYK is inverted.
+    pub adobe_transform: Option<u8>,
+}
+
+impl JpegSegments {
+    /// The colour profile, its pieces in sequence order.
+    pub fn icc_profile(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        if self.icc.is_empty() {
+            return None;
+        }
+        let mut pieces = self.icc.clone();
+        pieces.sort_by_key(|(seq, _)| *seq);
+        Some(
+            pieces
+                .into_iter()
+                .flat_map(|(_, r)| bytes[r].iter().copied())
+                .collect(),
+        )
+    }
+}
 
 pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> {
     let mut c = Cursor::new(bytes, 2, "JPEG");
-    let mut framing = None;
+    let mut framing: Option<Framing> = None;
+    let mut segments = JpegSegments::default();
     let mut scans = 0u32;
     let mut icc_bytes = 0u64;
     loop {
@@ -68,11 +102,19 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
                 framing = Some(Framing {
                     height: u32::from(u16::from_be_bytes([body[1], body[2]])),
                     width: u32::from(u16::from_be_bytes([body[3], body[4]])),
+                    ..Framing::default()
                 });
             }
-            APP2 if body.starts_with(b"ICC_PROFILE\0") => {
-                icc_bytes += body.len().saturating_sub(14) as u64;
+            APP1 if body.starts_with(b"Exif\0\0") && segments.exif.is_none() => {
+                segments.exif = Some(start + 6..c.at);
+            }
+            APP2 if body.starts_with(b"ICC_PROFILE\0") && body.len() >= 14 => {
+                icc_bytes += body.len() as u64 - 14;
                 check_metadata("the JPEG's colour profile", icc_bytes, limits)?;
+                segments.icc.push((body[12], start + 14..c.at));
+            }
+            APP14 if body.starts_with(b"Adobe") && body.len() >= 12 => {
+                segments.adobe_transform = Some(body[11]);
             }
             SOS => {
                 if framing.is_none() {
@@ -93,7 +135,10 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
             _ => {}
         }
     }
-    framing.ok_or_else(|| Rejection::Corrupt("the JPEG has no frame header".into()))
+    let mut framing =
+        framing.ok_or_else(|| Rejection::Corrupt("the JPEG has no frame header".into()))?;
+    framing.jpeg = segments;
+    Ok(framing)
 }
 
 /// Moves to the marker that ends a scan's entropy-coded data. Inside it, 0xFF is always followed

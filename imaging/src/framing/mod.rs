@@ -22,7 +22,11 @@ pub(crate) struct Framing {
     pub width: u32,
     /// See `width`.
     pub height: u32,
+    /// A JPEG's metadata segments.
+    pub jpeg: JpegSegments,
 }
+
+pub(crate) use jpeg::JpegSegments;
 
 /// Walks the framing of a file of a decoded format.
 pub(crate) fn walk(

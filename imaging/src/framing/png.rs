@@ -32,6 +32,7 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
                 framing = Some(Framing {
                     width: u32::from_be_bytes([data[0], data[1], data[2], data[3]]),
                     height: u32::from_be_bytes([data[4], data[5], data[6], data[7]]),
+                    ..Framing::default()
                 });
             }
             _ if framing.is_none() => {

@@ -38,7 +38,8 @@ fn jpeg_framing() {
         walk(SourceFormat::Jpeg, &good, &LIMITS),
         Ok(Framing {
             width: 100,
-            height: 50
+            height: 50,
+            ..Framing::default()
         })
     );
     assert_eq!(

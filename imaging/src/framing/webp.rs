@@ -43,6 +43,7 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
                 framing = Some(Framing {
                     width: w,
                     height: h,
+                    ..Framing::default()
                 });
             }
             b"ICCP" | b"EXIF" | b"XMP " => {
@@ -92,6 +93,7 @@ fn vp8_size(data: &[u8]) -> Option<Framing> {
     Some(Framing {
         width: u32::from(w),
         height: u32::from(h),
+        ..Framing::default()
     })
 }
 
@@ -104,5 +106,6 @@ fn vp8l_size(data: &[u8]) -> Option<Framing> {
     Some(Framing {
         width: (bits & 0x3FFF) + 1,
         height: ((bits >> 14) & 0x3FFF) + 1,
+        ..Framing::default()
     })
 }
