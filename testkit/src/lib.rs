@@ -13,8 +13,10 @@
 //! - [`LocalAws`], [`local_aws`]: the server and its two accounts.
 //! - [`Pipeline`], [`PipelineOptions`]: one provisioned pipeline, its settings and credentials.
 //! - [`counting`]: an HTTP client wrapper that counts requests (how many AssumeRole calls).
+//! - [`runtime_api`]: a Lambda Runtime API on loopback, to run a real function binary.
 
 pub mod counting;
+pub mod runtime_api;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
