@@ -172,3 +172,70 @@ fn cmyk_and_ycck_jpegs_keep_their_colours() {
         );
     }
 }
+
+/// A CMYK output profile (Lab PCS, one 8-bit A2B0 lookup table on a 2-point grid) that maps
+/// cyan ink, alone, to pure red: so a converted cyan block comes out red, and one converted
+/// without the profile stays cyan.
+fn cyan_is_red_profile() -> Vec<u8> {
+    let mut lut = b"mft1\0\0\0\0".to_vec();
+    lut.extend_from_slice(&[4, 3, 2, 0]); // 4 inputs, 3 outputs, 2 grid points
+    for (i, j) in (0..3).flat_map(|i| (0..3).map(move |j| (i, j))) {
+        let one: i32 = if i == j { 1 << 16 } else { 0 };
+        lut.extend_from_slice(&one.to_be_bytes()); // identity matrix
+    }
+    for _ in 0..4 {
+        lut.extend((0..=255).map(|v| v as u8)); // identity input curves
+    }
+    // The grid, C the slowest index: white without ink, black with K, red for C alone.
+    for corner in 0..16u8 {
+        let (c, m, y, k) = (
+            corner >> 3 & 1,
+            corner >> 2 & 1,
+            corner >> 1 & 1,
+            corner & 1,
+        );
+        let lab: [u8; 3] = match (c, m, y, k) {
+            (_, _, _, 1) => [0, 128, 128],
+            (0, 0, 0, 0) => [255, 128, 128],
+            (1, 0, 0, 0) => [138, 209, 198],
+            _ => [128, 128, 128],
+        };
+        lut.extend_from_slice(&lab);
+    }
+    for _ in 0..3 {
+        lut.extend((0..=255).map(|v| v as u8)); // identity output curves
+    }
+    let mut profile = icc_profile(
+        b"CMYK",
+        &[(b"wtpt", xyz(0.9642, 1.0, 0.8249)), (b"A2B0", lut)],
+    );
+    profile[12..16].copy_from_slice(b"prtr");
+    profile[20..24].copy_from_slice(b"Lab ");
+    profile
+}
+
+#[test]
+fn a_cmyk_jpeg_is_converted_through_its_cmyk_profile() {
+    let (w, h) = (32u16, 16u16);
+    let cyan: Vec<u8> = (0..w * h).flat_map(|_| [255, 0, 0, 0]).collect();
+    let encode = |icc: Option<&[u8]>| {
+        let mut jpeg = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut jpeg, 100);
+        if let Some(icc) = icc {
+            enc.add_icc_profile(icc).expect("icc");
+        }
+        enc.encode(&cyan, w, h, jpeg_encoder::ColorType::Cmyk)
+            .expect("encode");
+        jpeg
+    };
+    let px = centre(&rendered(&encode(Some(&cyan_is_red_profile()))));
+    assert!(
+        px[0] > 180 && px[1] < 90 && px[2] < 90,
+        "through the profile, cyan ink is red: got {px:?}"
+    );
+    let px = centre(&rendered(&encode(None)));
+    assert!(
+        px[0] < 60 && px[1] > 180 && px[2] > 180,
+        "without a profile, cyan ink is cyan: got {px:?}"
+    );
+}

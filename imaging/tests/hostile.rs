@@ -116,9 +116,30 @@ fn budget_child() {
         reason(&with_png_chunk(&grey_png(640, 480), b"iCCP", &iccp)),
         "too-large"
     );
-    // The worst admissible input, a 16-bit RGBA PNG at the default pixel limit, renders.
+    // The worst admissible input, a 16-bit RGBA PNG at the default pixel limit, renders,
+    // within the budget the README states, by peak resident memory (input included).
     let side = (imaging::DEFAULT_MAX_PIXELS as f64).sqrt() as u32;
     assert_eq!(reason(&rgba16_png(side, side)), "written");
+    let peak = peak_resident_mib();
+    eprintln!("peak resident memory: {peak} MiB");
+    assert!(
+        peak <= BUDGET_MIB,
+        "peak resident memory {peak} MiB, over {BUDGET_MIB} MiB"
+    );
+}
+
+/// The README's memory budget for one input within the default limits.
+const BUDGET_MIB: u64 = 600;
+
+/// This process's peak resident memory (VmHWM), in MiB.
+fn peak_resident_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kib| kib / 1024)
+        .expect("VmHWM")
 }
 
 #[test]

@@ -48,7 +48,7 @@ fn message(cinfo: &jpeg_common_struct) -> String {
         // SAFETY: the standard table has last_jpeg_message + 1 entries of static C strings.
         let text = unsafe {
             let entry = *err.jpeg_message_table.add(code as usize);
-            (!entry.is_null()).then(|| CStr::from_ptr(entry).to_string_lossy().into_owned())
+            (!entry.is_null()).then(|| CStr::from_ptr(entry.cast()).to_string_lossy().into_owned())
         };
         if let Some(text) = text {
             return format!("libjpeg: {text}");
