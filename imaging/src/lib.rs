@@ -27,12 +27,14 @@
 //! - `encode.rs`: JPEG 4:2:0, PNG, lossless WebP.
 //! - [`spec`]: rendition specs (`name:WxH:format[:quality]`).
 //! - `limits.rs`, `error.rs`: what an input may ask; what went wrong.
+//! - [`fuzzing`]: the check the fuzz target runs and the corpus replay test repeats.
 
 mod color;
 mod decode;
 mod encode;
 mod error;
 mod framing;
+pub mod fuzzing;
 mod jpeg;
 mod limits;
 mod resize;

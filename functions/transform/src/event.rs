@@ -236,7 +236,7 @@ fn s3_record(r: S3EventRecord) -> Result<Item, Error> {
             version_id,
         });
     };
-    Ok(Item::Record(Record {
+    checked(Record {
         kind,
         event_name,
         bucket,
@@ -250,7 +250,7 @@ fn s3_record(r: S3EventRecord) -> Result<Item, Error> {
             .filter(|e| !e.is_empty()),
         size: r.s3.object.size.and_then(|s| u64::try_from(s).ok()),
         sequencer: r.s3.object.sequencer.filter(|s| !s.is_empty()),
-    }))
+    })
 }
 
 fn eventbridge(value: &Value) -> Result<Item, Error> {
@@ -299,7 +299,7 @@ fn eventbridge(value: &Value) -> Result<Item, Error> {
         }
     };
     let decoded = form_decode(&given).filter(|d| *d != given);
-    Ok(Item::Record(Record {
+    checked(Record {
         kind,
         event_name: detail_type,
         bucket,
@@ -311,7 +311,67 @@ fn eventbridge(value: &Value) -> Result<Item, Error> {
             .and_then(|o| o.get("size"))
             .and_then(Value::as_u64),
         sequencer: text(&["object", "sequencer"]),
-    }))
+    })
+}
+
+/// The record, if what it carries into requests and metadata is what S3 sends: a bucket name,
+/// an ETag of hex digits (`-N` for multipart uploads), a version id of visible ASCII, a
+/// sequencer of hex digits. Anything else would become a malformed header (a request the SDK
+/// cannot build, retried for nothing) or spoofed metadata, so the event is invalid.
+fn checked(r: Record) -> Result<Item, Error> {
+    let field = |what: &str, value: &str, expected: &str| {
+        let shown: String = value.chars().take(80).collect();
+        Error::invalid_event(format!(
+            "the {} record for s3://{}/{} has {what} {shown:?}, which is not {expected}",
+            r.event_name,
+            r.bucket.chars().take(80).collect::<String>(),
+            r.key.primary().chars().take(200).collect::<String>()
+        ))
+    };
+    let bucket_ok = (1..=255).contains(&r.bucket.len())
+        && r.bucket
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !bucket_ok {
+        return Err(field("the bucket", &r.bucket, "an S3 bucket name"));
+    }
+    if let Some(etag) = &r.etag {
+        let (hex, part) = etag.split_once('-').unwrap_or((etag, "1"));
+        let ok = (1..=64).contains(&hex.len())
+            && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            && (1..=5).contains(&part.len())
+            && part.bytes().all(|b| b.is_ascii_digit());
+        if !ok {
+            return Err(field(
+                "the ETag",
+                etag,
+                "an ETag (hex digits, optionally -N)",
+            ));
+        }
+    }
+    if let Some(version) = &r.version_id {
+        let ok = (1..=1024).contains(&version.len())
+            && version.bytes().all(|b| (0x21..=0x7E).contains(&b));
+        if !ok {
+            return Err(field(
+                "the version id",
+                version,
+                "a version id (visible ASCII)",
+            ));
+        }
+    }
+    if let Some(sequencer) = &r.sequencer {
+        let ok =
+            (1..=64).contains(&sequencer.len()) && sequencer.bytes().all(|b| b.is_ascii_hexdigit());
+        if !ok {
+            return Err(field(
+                "the sequencer",
+                sequencer,
+                "a sequencer (hex digits)",
+            ));
+        }
+    }
+    Ok(Item::Record(r))
 }
 
 /// Form-URL-decoding of an S3 key: `+` is a space, then `%XX`, then UTF-8.

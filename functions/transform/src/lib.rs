@@ -10,12 +10,14 @@
 //! - [`pipeline`]: one record end to end (read, decide, render, write or delete).
 //! - [`handler`]: an invocation: every record, then the response or the failure.
 //! - [`metrics`]: CloudWatch embedded-metric lines.
+//! - [`fuzzing`]: the checks of the fuzz targets, replayed by `tests/fuzz_corpus.rs`.
 //! - `src/bin/transform.rs`: the Lambda function (wiring only).
 //! - [`limits`]: the input limits' settings and defaults.
 //! - `src/bin/render.rs`: the local preview CLI.
 
 pub mod config;
 pub mod event;
+pub mod fuzzing;
 pub mod handler;
 pub mod limits;
 pub mod metrics;

@@ -250,3 +250,56 @@ pub(crate) fn md5_hex(data: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[test]
+fn fields_that_would_become_headers_must_be_what_s3_sends() {
+    // Found by the events fuzz target: an ETag with spaces went into If-Match and metadata.
+    let with = |path: &[&str], value: Value| {
+        let mut event = sample("s3-put.json");
+        let mut at = &mut event["Records"][0]["s3"];
+        for k in path {
+            at = &mut at[*k];
+        }
+        *at = value;
+        parse_invocation(&event)
+    };
+    let cases = [
+        (&["object", "eTag"][..], json!("72e3 a261"), "ETag"),
+        (
+            &["object", "eTag"],
+            json!("72e372691113a261b999021b80b4c273\r\nx-amz-acl: public"),
+            "ETag",
+        ),
+        (
+            &["object", "sequencer"],
+            json!("0062E99A88DC40746Z"),
+            "sequencer",
+        ),
+        (&["object", "versionId"], json!("v 1"), "version id"),
+        (&["bucket", "name"], json!("bucket/../other"), "bucket"),
+    ];
+    for (path, value, what) in cases {
+        match with(path, value.clone()) {
+            Err(e) => {
+                assert_eq!(e.error_type(), "InvalidEvent");
+                assert!(e.to_string().contains(what), "{value}: {e}");
+            }
+            Ok(_) => panic!("{value} was accepted as the {what}"),
+        }
+    }
+    // What S3 sends is accepted: multipart ETags, sequencers, version ids.
+    assert!(
+        with(
+            &["object", "eTag"],
+            json!("\"d41d8cd98f00b204e9800998ecf8427e-12\"")
+        )
+        .is_ok()
+    );
+    assert!(
+        with(
+            &["object", "versionId"],
+            json!("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")
+        )
+        .is_ok()
+    );
+}
