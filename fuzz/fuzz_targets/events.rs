@@ -1,4 +1,4 @@
-//! See `transform::fuzzing::events`.
+//! See `contract::fuzzing::events`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| transform::fuzzing::events(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| contract::fuzzing::events(data));

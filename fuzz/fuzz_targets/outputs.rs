@@ -1,4 +1,4 @@
-//! See `transform::fuzzing::outputs`.
+//! See `contract::fuzzing::outputs`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| transform::fuzzing::outputs(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| contract::fuzzing::outputs(data));

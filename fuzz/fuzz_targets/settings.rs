@@ -1,4 +1,4 @@
-//! See `transform::fuzzing::settings`.
+//! See `contract::fuzzing::settings`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| transform::fuzzing::settings(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| contract::fuzzing::settings(data));

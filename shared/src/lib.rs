@@ -26,13 +26,13 @@
 //! # Ok(()) }
 //! ```
 
-pub mod arn;
 pub mod classify;
 pub mod clients;
-pub mod error;
 pub mod init;
 pub mod owner;
-pub mod settings;
+
+// The SDK-free part of what every function shares lives in the `contract` crate.
+pub use contract::{arn, error, settings};
 
 pub use arn::RoleArn;
 pub use classify::Refusal;

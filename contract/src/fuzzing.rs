@@ -1,5 +1,5 @@
 //! The checks the `events`, `settings` and `outputs` fuzz targets run (`fuzz/`,
-//! `scripts/fuzz`), and that `tests/fuzz_corpus.rs` replays on every input kept in
+//! `scripts/fuzz`), and that this crate's `tests/fuzz_corpus.rs` replays on every input kept in
 //! `fuzz/corpus/` and `fuzz/regressions/`, so an ordinary `cargo test` keeps findings fixed.
 //! Each panics on a finding; anything else must come back as a value.
 

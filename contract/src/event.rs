@@ -10,10 +10,10 @@
 
 use std::cmp::Ordering;
 
+use crate::Error;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
 use aws_lambda_events::event::sqs::SqsEvent;
-use cross_account_s3::Error;
 use serde_json::Value;
 
 /// Whether a record creates or removes an object.

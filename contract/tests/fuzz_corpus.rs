@@ -6,7 +6,7 @@
 use std::path::Path;
 
 fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut replayed = 0;
     for dir in ["corpus", "regressions"] {
         let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(target)) else {
@@ -27,15 +27,15 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
 
 #[test]
 fn every_kept_event_parses_or_is_refused() {
-    assert!(replay("events", transform::fuzzing::events) >= 10);
+    assert!(replay("events", contract::fuzzing::events) >= 10);
 }
 
 #[test]
 fn every_kept_environment_parses_or_names_the_variable() {
-    assert!(replay("settings", transform::fuzzing::settings) >= 3);
+    assert!(replay("settings", contract::fuzzing::settings) >= 3);
 }
 
 #[test]
 fn every_kept_key_makes_bounded_outputs() {
-    assert!(replay("outputs", transform::fuzzing::outputs) >= 3);
+    assert!(replay("outputs", contract::fuzzing::outputs) >= 3);
 }

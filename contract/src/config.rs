@@ -1,7 +1,7 @@
 //! The transform's settings: the shared ones plus renditions, input limits and the metrics
 //! namespace. Parsed once per cold start; every problem is an `InvalidConfiguration`.
 
-use cross_account_s3::{Env, Error, Settings};
+use crate::{Env, Error, Settings};
 
 use crate::limits::{DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_INPUT_PIXELS};
 use imaging::{Limits, Rendition, parse_renditions, spec::DEFAULT_RENDITIONS};

@@ -8,7 +8,7 @@ use super::*;
 
 /// The repository's `events/` directory.
 pub(crate) fn events_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
 }
 
 fn sample(name: &str) -> Value {

@@ -1,0 +1,28 @@
+//! The product's external contract (`../shared/CONTRACT.md`, documented in the README), as
+//! types and pure functions with no AWS SDK: what the functions read (settings, events), what
+//! they answer (RESULTs, error types) and what they write (output keys, metadata). The
+//! functions and the role-aware S3 clients build on it; the fuzz targets check it without
+//! compiling the SDK.
+//!
+//! # Layout
+//! - [`settings`], [`arn`]: the shared environment variables, parsed once per cold start.
+//! - [`config`], [`limits`]: the transform's own settings (renditions, input limits, metrics).
+//! - [`event`]: the events `transform` accepts (S3, SQS, EventBridge, the test event).
+//! - [`response`]: the RESULT, its statuses and reasons.
+//! - [`outputs`]: output keys and user metadata.
+//! - [`error`]: the one error type and its `errorType`s.
+//! - [`fuzzing`]: the checks of the `events`, `settings` and `outputs` fuzz targets.
+
+pub mod arn;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod fuzzing;
+pub mod limits;
+pub mod outputs;
+pub mod response;
+pub mod settings;
+
+pub use arn::RoleArn;
+pub use error::{Error, Side};
+pub use settings::{DestinationSettings, Env, Settings, SourceSettings};
