@@ -63,6 +63,7 @@ pub(crate) fn decode(
         )));
     }
     let framing = framing::walk(format, bytes, limits)?;
+    let bytes = &bytes[..framing.image_len.unwrap_or(bytes.len()).min(bytes.len())];
     catch_unwind(AssertUnwindSafe(|| match format {
         SourceFormat::Jpeg => jpeg::decode(bytes, &framing, largest),
         _ => general(format, bytes, limits),

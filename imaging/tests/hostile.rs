@@ -97,11 +97,6 @@ fn rgba16_png(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-/// Lambda limits resident memory; an address-space limit is a stricter stand-in: it counts
-/// every mapping, touched or not. 1,200,000 KiB is what a 1 GB function leaves the process
-/// once the runtime is counted, as the issue measured.
-const ADDRESS_SPACE_KIB: u64 = 1_200_000;
-
 #[test]
 #[ignore = "run by the_memory_budget_holds_under_an_address_space_limit, under that limit"]
 fn budget_child() {
@@ -144,20 +139,7 @@ fn peak_resident_mib() -> u64 {
 
 #[test]
 fn the_memory_budget_holds_under_an_address_space_limit() {
-    let me = std::env::current_exe().expect("the test binary");
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v {ADDRESS_SPACE_KIB} && exec \"$0\" --ignored --exact budget_child --test-threads=1"
-        ))
-        .arg(me)
-        .env("MALLOC_ARENA_MAX", "2")
-        .status()
-        .expect("runs the child");
-    assert!(
-        status.success(),
-        "under a {ADDRESS_SPACE_KIB} KiB address-space limit the child failed: {status}"
-    );
+    common::run_under_address_space_limit("budget_child");
 }
 
 fn sample_photo() -> Vec<u8> {

@@ -24,6 +24,9 @@ pub(crate) struct Framing {
     pub height: u32,
     /// A JPEG's metadata segments.
     pub jpeg: JpegSegments,
+    /// How many of the bytes are the image, when the format says (a WebP's RIFF size): the
+    /// decoder gets only those, so it cannot read chunks the walk did not check.
+    pub image_len: Option<usize>,
 }
 
 pub(crate) use jpeg::JpegSegments;

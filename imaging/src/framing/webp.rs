@@ -74,9 +74,11 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
             "the WebP has no image data (no VP8, VP8L or ANMF chunk)".into(),
         ));
     }
-    framing.ok_or_else(|| {
+    let mut framing = framing.ok_or_else(|| {
         Rejection::Corrupt("the WebP's image header is too short to give its size".into())
-    })
+    })?;
+    framing.image_len = Some(riff as usize + 8);
+    Ok(framing)
 }
 
 fn le24(b: &[u8]) -> u32 {

@@ -131,3 +131,28 @@ pub fn mean_difference(a: &[u8], b: &[u8]) -> f64 {
         .sum();
     sum as f64 / a.as_raw().len() as f64
 }
+
+/// Lambda limits resident memory; an address-space limit is a stricter stand-in: it counts
+/// every mapping, touched or not. 1,200,000 KiB is what a 1 GB function leaves the process once
+/// the runtime is counted, as the image-inputs issue measured.
+pub const ADDRESS_SPACE_KIB: u64 = 1_200_000;
+
+/// Runs the ignored test `child` of this test binary again, alone, under the address-space
+/// limit (with `MALLOC_ARENA_MAX=2`, as a small function's allocator would), and fails unless
+/// it passes. Without the limit a huge allocation would simply succeed here, untouched.
+pub fn run_under_address_space_limit(child: &str) {
+    let me = std::env::current_exe().expect("the test binary");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {ADDRESS_SPACE_KIB} && exec \"$0\" --ignored --exact {child} --test-threads=1"
+        ))
+        .arg(me)
+        .env("MALLOC_ARENA_MAX", "2")
+        .status()
+        .expect("runs the child");
+    assert!(
+        status.success(),
+        "{child}, under a {ADDRESS_SPACE_KIB} KiB address-space limit, failed: {status}"
+    );
+}
