@@ -2,6 +2,9 @@
 //! the execution role's credentials, a 1 GB function's memory as an address-space limit),
 //! against the local two-account AWS.
 //!
+//! With `TRANSFORM_BINARY` and `TRANSFORM_RUNNER` set, the same test runs another build, such as
+//! the arm64 bootstrap under qemu (`scripts/arm64-check`).
+//!
 //! The image-inputs issue's SQS reproduction: a batch of two good JPEGs and a 100-byte WebP
 //! whose EXIF chunk declares 0xFFFFFFF0 bytes got no response at all (the allocation aborted the
 //! process, so Lambda would redeliver the whole batch and the good messages would end in the
@@ -96,10 +99,19 @@ async fn an_sqs_batch_with_a_hostile_webp_succeeds_and_rejects_only_the_webp() {
     let api = RuntimeApi::start(vec![json!({"Records": messages})]).expect("runtime API");
 
     let creds = &aws.execution_role.credentials;
+    // TRANSFORM_BINARY runs another build of the function instead (the arm64 one that sam build
+    // made, under TRANSFORM_RUNNER, e.g. `qemu-aarch64 -L /usr/aarch64-linux-gnu`: an emulator
+    // maps more than a process, so the address-space limit applies to native runs only).
+    let binary = std::env::var("TRANSFORM_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_transform").to_owned());
+    let script = match std::env::var("TRANSFORM_RUNNER") {
+        Ok(runner) => format!("exec {runner} \"$0\""),
+        Err(_) => format!("ulimit -v {ADDRESS_SPACE_KIB} && exec \"$0\""),
+    };
     let mut child = Command::new("sh")
         .arg("-c")
-        .arg(format!("ulimit -v {ADDRESS_SPACE_KIB} && exec \"$0\""))
-        .arg(env!("CARGO_BIN_EXE_transform"))
+        .arg(script)
+        .arg(binary)
         .envs(aws.env())
         .envs(api.lambda_env("transform"))
         .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
