@@ -35,3 +35,14 @@ pub fn render(data: &[u8]) {
         Err(e @ RenderError::Internal { .. }) => panic!("an internal failure: {e}"),
     }
 }
+
+/// For the fuzz target's `init`: a panic hook that reports a panic and lets it unwind, instead
+/// of libfuzzer-sys's hook, which aborts at every panic. A decoder's panic is caught at the
+/// decoder boundary and makes the input `corrupt`, which is the pipeline working; a panic that
+/// escapes [`render`] still aborts the process (libfuzzer-sys catches it and aborts), and is
+/// the finding.
+pub fn let_caught_panics_unwind() {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("panic (a finding only if it escapes render): {info}");
+    }));
+}

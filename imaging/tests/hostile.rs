@@ -176,3 +176,24 @@ fn a_truncated_jpeg_is_corrupt_even_with_an_end_marker_appended() {
         );
     }
 }
+
+#[test]
+fn a_png_that_panics_its_decoder_is_corrupt() {
+    // Found by the render fuzz target: a palette PNG whose PLTE is cut short makes png 0.18.1
+    // panic ("range end index 3 out of range for slice of length 2").
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fuzz/regressions/render/png-decoder-panic-palette"
+    );
+    let bytes = std::fs::read(path).expect("the kept input");
+    let limits = imaging::Limits::default();
+    let spec = imaging::parse_renditions("p:64x64:png").expect("spec");
+    match imaging::render(&bytes, &spec, &limits) {
+        Err(imaging::RenderError::Rejected(r)) => {
+            assert_eq!(r.reason(), "corrupt", "{r}");
+            assert!(r.to_string().contains("decoder failed"), "{r}");
+            assert!(r.to_string().contains("out of range"), "{r}");
+        }
+        other => panic!("expected rejected/corrupt, got {other:?}"),
+    }
+}
