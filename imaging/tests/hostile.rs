@@ -197,3 +197,15 @@ fn a_png_that_panics_its_decoder_is_corrupt() {
         other => panic!("expected rejected/corrupt, got {other:?}"),
     }
 }
+
+#[test]
+fn png_image_data_and_gif_frames_cut_short_are_corrupt() {
+    // Each cut inside the image data, the file then closed properly (fuzz/make-seeds makes them):
+    // the deflate stream cut, a complete stream of half the rows, a GIF frame's LZW data cut
+    // to a third with its sub-block chain and the trailer intact.
+    for name in ["hostile-idat-cut.png", "hostile-idat-short.png", "hostile-frame-cut.gif"] {
+        let path = format!("{}/../fuzz/corpus/render/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).expect("a kept input");
+        assert_eq!(reason(&bytes), "corrupt", "{name}");
+    }
+}
