@@ -3,7 +3,7 @@
 //! `render INPUT... --out DIR [--renditions SPEC] [--repeat N] [--threads N]` writes
 //! `DIR/<input file name>/<rendition>.<ext>` and prints one RESULT-like JSON line per input.
 //! Exit status: 0 when every input was written, 1 when any was rejected, 2 on a usage error,
-//! an unreadable input or an unwritable `--out`. It reads no environment variables; its
+//! an unreadable input, an unwritable `--out` or an internal failure of the pipeline. It reads no environment variables; its
 //! defaults are the contract's.
 
 #![allow(clippy::print_stdout)]
