@@ -90,7 +90,7 @@ pub(crate) fn apply(transforms: &(Transform, Transform), pixels: &mut Pixels) {
     transform.apply(&mut pixels.data);
 }
 
-/// CMYK inks (0 = no ink, as `jpeg-decoder` gives them, Adobe inversion undone) to RGB: through
+/// CMYK inks (0 = no ink, Adobe's inversion undone by the JPEG decoder) to RGB: through
 /// the image's CMYK profile when it has one that works, else by the naive formula.
 pub(crate) fn cmyk_to_rgb(cmyk: &[u8], icc: Option<&[u8]>, notes: &mut Vec<String>) -> Vec<u8> {
     if let Some(icc) = icc {
