@@ -14,7 +14,7 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
     let flags = c.u8("the screen descriptor")?;
     c.take(2, "the screen descriptor")?;
     if flags & 0x80 != 0 {
-        c.skip_declared(3 << ((flags & 0x07) + 1), "global colour table")?;
+        c.skip_declared(3 << ((flags & 0x07) + 1), || "global colour table".into())?;
     }
     let mut frames = 0u32;
     loop {
@@ -32,7 +32,7 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
                 check_pixels(SourceFormat::Gif, w, h, limits)?;
                 let flags = c.u8("an image descriptor")?;
                 if flags & 0x80 != 0 {
-                    c.skip_declared(3 << ((flags & 0x07) + 1), "local colour table")?;
+                    c.skip_declared(3 << ((flags & 0x07) + 1), || "local colour table".into())?;
                 }
                 let code_size = c.u8("a frame's LZW code size")?;
                 if !(1..=11).contains(&code_size) {
@@ -70,7 +70,7 @@ fn sub_blocks(c: &mut Cursor<'_>, what: &str) -> Result<u64, Rejection> {
         if len == 0 {
             return Ok(total);
         }
-        c.skip_declared(u64::from(len), what)?;
+        c.skip_declared(u64::from(len), || what.to_owned())?;
         total += u64::from(len);
     }
 }

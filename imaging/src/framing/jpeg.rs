@@ -89,10 +89,9 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
             )));
         }
         let start = c.at;
-        c.skip_declared(
-            u64::from(len - 2),
-            &format!("marker segment 0xFF{code:02X}"),
-        )?;
+        c.skip_declared(u64::from(len - 2), || {
+            format!("marker segment 0xFF{code:02X}")
+        })?;
         let body = &bytes[start..c.at];
         match code {
             // SOF0-SOF15, except DHT (C4), JPG (C8) and DAC (CC).

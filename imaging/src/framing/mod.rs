@@ -122,14 +122,20 @@ impl<'a> Cursor<'a> {
         Ok(out)
     }
 
-    /// Skips a block of `declared` bytes, which must be in the file.
-    fn skip_declared(&mut self, declared: u64, what: &str) -> Result<(), Rejection> {
+    /// Skips a block of `declared` bytes, which must be in the file; `what` names the block,
+    /// and is only called for the message when the block runs past the data.
+    fn skip_declared(
+        &mut self,
+        declared: u64,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), Rejection> {
         let remaining = self.remaining() as u64;
         if declared > remaining {
             return Err(Rejection::Corrupt(format!(
-                "the {}'s {what} declares {declared} bytes but only {remaining} remain: the file \
+                "the {}'s {} declares {declared} bytes but only {remaining} remain: the file \
                  is truncated or damaged",
-                self.format
+                self.format,
+                what()
             )));
         }
         self.at += declared as usize;

@@ -18,14 +18,15 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
         }
         let len = c.be32("a chunk header")?;
         let kind = c.take(4, "a chunk header")?;
-        let name = String::from_utf8_lossy(kind).into_owned();
+        let name = || String::from_utf8_lossy(kind).into_owned();
         if len > i32::MAX as u32 {
             return Err(Rejection::Corrupt(format!(
-                "the PNG's {name} chunk declares {len} bytes, more than a PNG chunk can hold"
+                "the PNG's {} chunk declares {len} bytes, more than a PNG chunk can hold",
+                name()
             )));
         }
         let start = c.at;
-        c.skip_declared(u64::from(len) + 4, &format!("{name} chunk"))?;
+        c.skip_declared(u64::from(len) + 4, || format!("{} chunk", name()))?;
         let data = &bytes[start..start + len as usize];
         match kind {
             b"IHDR" if data.len() >= 8 => {
@@ -44,7 +45,11 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
             b"IEND" => break,
             b"iCCP" => check_profile(data, limits)?,
             b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt" => {
-                check_metadata(&format!("the PNG's {name} chunk"), u64::from(len), limits)?;
+                check_metadata(
+                    &format!("the PNG's {} chunk", name()),
+                    u64::from(len),
+                    limits,
+                )?;
             }
             _ => {}
         }

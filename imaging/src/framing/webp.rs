@@ -24,15 +24,16 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
     while !c.is_empty() {
         let kind = c.take(4, "a chunk header")?;
         let len = c.le32("a chunk header")?;
-        let name = String::from_utf8_lossy(kind).trim_end().to_owned();
+        let name = || String::from_utf8_lossy(kind).trim_end().to_owned();
         let start = c.at;
         // Chunks are padded to an even length.
         let padded = u64::from(len) + u64::from(len & 1);
         let available = c.remaining() as u64;
         if u64::from(len) > available {
             return Err(Rejection::Corrupt(format!(
-                "the WebP's {name} chunk declares {len} bytes but only {available} remain: the \
-                 file is truncated or damaged"
+                "the WebP's {} chunk declares {len} bytes but only {available} remain: the \
+                 file is truncated or damaged",
+                name()
             )));
         }
         c.at += padded.min(available) as usize;
@@ -47,7 +48,11 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
                 });
             }
             b"ICCP" | b"EXIF" | b"XMP " => {
-                check_metadata(&format!("the WebP's {name} chunk"), u64::from(len), limits)?;
+                check_metadata(
+                    &format!("the WebP's {} chunk", name()),
+                    u64::from(len),
+                    limits,
+                )?;
             }
             b"ANMF" if data.len() >= 12 => {
                 let (w, h) = (le24(&data[6..9]) + 1, le24(&data[9..12]) + 1);
