@@ -151,6 +151,23 @@ pub enum Error {
         detail: String,
     },
 
+    /// A record not started because the invocation's deadline was near (the contract's
+    /// `Transient`: retried with the event).
+    #[error(
+        "{record} was not started: {remaining_ms} ms of the invocation were left, less than the \
+         safety margin of {margin_ms} ms (the longest record seen in this container, at least \
+         5 s). It is retried with the event; if this repeats, raise the function's Timeout or \
+         lower the SQS BatchSize"
+    )]
+    DeadlineNear {
+        /// The record, as logs name it.
+        record: String,
+        /// Time left when it was due to start.
+        remaining_ms: u64,
+        /// The margin it needed.
+        margin_ms: u64,
+    },
+
     /// Throttling, a server error or a timeout, after the SDK's own retries: worth retrying later.
     #[error(
         "{operation} on the {side} side ({target}) failed after the SDK's retries: {detail}. This is \
@@ -210,7 +227,7 @@ impl Error {
             Error::AssumeRoleDenied { .. } => "AssumeRoleDenied",
             Error::DestinationWriteDenied { .. } => "DestinationWriteDenied",
             Error::KmsDenied { .. } => "KmsDenied",
-            Error::Transient { .. } => "Transient",
+            Error::Transient { .. } | Error::DeadlineNear { .. } => "Transient",
             Error::Internal { .. } => "Internal",
         }
     }
@@ -218,7 +235,10 @@ impl Error {
     /// Whether trying the same thing again later may succeed without anyone changing anything
     /// (`Transient`; and `Internal`, which the contract retries too).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Transient { .. } | Error::Internal { .. })
+        matches!(
+            self,
+            Error::Transient { .. } | Error::DeadlineNear { .. } | Error::Internal { .. }
+        )
     }
 }
 
@@ -250,6 +270,14 @@ mod tests {
                     detail: "too wide".into(),
                 },
                 "Internal",
+            ),
+            (
+                Error::DeadlineNear {
+                    record: "ObjectCreated:Put s3://b/k".into(),
+                    remaining_ms: 3000,
+                    margin_ms: 5000,
+                },
+                "Transient",
             ),
         ];
         for (err, ty) in cases {

@@ -108,7 +108,7 @@ pub fn outputs(data: &[u8]) {
         sequencer,
         generated_by: "transform/0.1.0",
     };
-    let meta = metadata(&p, "thumb");
+    let meta = metadata(&p, &renditions[0]);
     let encoded_key = meta.iter().find(|(k, _)| *k == "source-key");
     if let Some((_, v)) = encoded_key {
         assert!(header_safe(v), "source-key {v:?} is not encoded");

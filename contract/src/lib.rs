@@ -9,12 +9,14 @@
 //! - [`config`], [`limits`]: the transform's own settings (renditions, input limits, metrics).
 //! - [`event`]: the events `transform` accepts (S3, SQS, EventBridge, the test event).
 //! - [`response`]: the RESULT, its statuses and reasons.
+//! - [`decision`]: what to do with a record, from what was read (the order of decisions).
 //! - [`outputs`]: output keys and user metadata.
 //! - [`error`]: the one error type and its `errorType`s.
 //! - [`fuzzing`]: the checks of the `events`, `settings` and `outputs` fuzz targets.
 
 pub mod arn;
 pub mod config;
+pub mod decision;
 pub mod error;
 pub mod event;
 pub mod fuzzing;

@@ -54,15 +54,18 @@ pub struct Provenance<'a> {
     pub generated_by: &'a str,
 }
 
+/// A source key as `source-key` records it: percent-encoded UTF-8, RFC 3986 unreserved
+/// characters and `/` kept (ASCII only, so valid in an HTTP header).
+pub fn encode_source_key(key: &str) -> String {
+    utf8_percent_encode(key, SOURCE_KEY_ENCODE).to_string()
+}
+
 /// The user metadata of one output, in a stable order. `source-key` is dropped when the whole
 /// would pass S3's 2 KB.
-pub fn metadata(p: &Provenance<'_>, rendition: &str) -> Vec<(&'static str, String)> {
+pub fn metadata(p: &Provenance<'_>, rendition: &Rendition) -> Vec<(&'static str, String)> {
     let mut meta = vec![
         ("source-bucket", p.bucket.to_owned()),
-        (
-            "source-key",
-            utf8_percent_encode(p.key, SOURCE_KEY_ENCODE).to_string(),
-        ),
+        ("source-key", encode_source_key(p.key)),
         ("source-etag", p.etag.to_owned()),
     ];
     if let Some(v) = p.version_id {
@@ -71,7 +74,8 @@ pub fn metadata(p: &Provenance<'_>, rendition: &str) -> Vec<(&'static str, Strin
     if let Some(s) = p.sequencer {
         meta.push(("source-sequencer", s.to_owned()));
     }
-    meta.push(("rendition", rendition.to_owned()));
+    meta.push(("rendition", rendition.name.clone()));
+    meta.push(("rendition-spec", rendition.canonical()));
     meta.push(("generated-by", p.generated_by.to_owned()));
     let size: usize = meta.iter().map(|(k, v)| k.len() + v.len()).sum();
     if size > MAX_USER_METADATA_BYTES {
@@ -126,7 +130,8 @@ mod tests {
 
     #[test]
     fn metadata_follows_the_contract() {
-        let meta = metadata(&provenance("photos/café +1 (2).jpg"), "thumb");
+        let thumb = &parse_renditions("thumb:200x200:jpg").expect("spec")[0];
+        let meta = metadata(&provenance("photos/café +1 (2).jpg"), thumb);
         let names: Vec<&str> = meta.iter().map(|(k, _)| *k).collect();
         assert_eq!(
             names,
@@ -137,9 +142,12 @@ mod tests {
                 "source-version-id",
                 "source-sequencer",
                 "rendition",
+                "rendition-spec",
                 "generated-by"
             ]
         );
+        assert_eq!(meta[5].1, "thumb", "the name");
+        assert_eq!(meta[6].1, "thumb:200x200:jpeg:82", "the canonical spec");
         assert_eq!(
             meta[1].1, "photos/caf%C3%A9%20%2B1%20%282%29.jpg",
             "unreserved and / kept"
@@ -152,7 +160,7 @@ mod tests {
         let mut unversioned = provenance("k");
         unversioned.version_id = None;
         unversioned.sequencer = None;
-        let names: Vec<&str> = metadata(&unversioned, "t")
+        let names: Vec<&str> = metadata(&unversioned, thumb)
             .iter()
             .map(|(k, _)| *k)
             .collect();
@@ -162,13 +170,14 @@ mod tests {
     #[test]
     fn the_source_key_is_dropped_past_two_kilobytes() {
         let long = "é".repeat(400); // 2400 bytes once encoded
-        let meta = metadata(&provenance(&long), "thumb");
+        let thumb = &parse_renditions("thumb:200x200:jpeg").expect("spec")[0];
+        let meta = metadata(&provenance(&long), thumb);
         assert!(meta.iter().all(|(k, _)| *k != "source-key"));
         assert!(
             meta.iter().any(|(k, _)| *k == "source-etag"),
             "the rest stays"
         );
-        let short = metadata(&provenance("a.jpg"), "thumb");
+        let short = metadata(&provenance("a.jpg"), thumb);
         assert!(short.iter().any(|(k, _)| *k == "source-key"));
     }
 }

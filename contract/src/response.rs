@@ -1,32 +1,36 @@
 //! The contract's responses: a RESULT per record, with closed lists of statuses and reasons.
+//!
+//! A status and its reason are one value, [`Disposition`]: `written` and `deleted` carry no
+//! reason, `skipped` only a [`Skip`], `rejected` only a [`Reject`], so no impossible pair (a
+//! written record with a reason, a skipped one for `corrupt`) can be built.
 
 use serde::Serialize;
+use serde::ser::SerializeStruct;
 
-/// What happened to a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
+/// What happened to a record: the contract's status with its reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
     /// Renditions written.
     Written,
-    /// Renditions deleted (a removal event).
+    /// Renditions deleted (a removal event; the outputs list the deleted keys).
     Deleted,
-    /// Nothing to do (see the reason).
-    Skipped,
-    /// The input cannot be made into renditions (see the reason); not retried.
-    Rejected,
+    /// Nothing to do.
+    Skipped(Skip),
+    /// The input cannot be made into renditions; not retried.
+    Rejected(Reject),
 }
 
-/// Why a record was skipped or rejected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Reason {
+/// Why a record was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
     /// The `s3:TestEvent` S3 sends when a notification is configured.
     TestEvent,
-    /// The object no longer exists (or a removal found nothing to delete).
+    /// The object (or version) no longer exists, or a removal found nothing to delete.
     Gone,
-    /// Overwritten since the event, or a removal while a current version exists.
+    /// Another object is the key's current one, or a removal while a current version exists
+    /// whose renditions are made.
     Superseded,
-    /// Renditions exist for this source ETag.
+    /// Renditions exist for this source ETag and version, with this rendition spec.
     AlreadyCurrent,
     /// A later event for the key was applied.
     OutOfOrder,
@@ -34,6 +38,11 @@ pub enum Reason {
     OwnOutput,
     /// An event type not handled, or an object outside `SOURCE_BUCKET`/`SOURCE_PREFIX`.
     IgnoredEvent,
+}
+
+/// Why a record was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reject {
     /// Zero bytes, or no image format recognised.
     NotAnImage,
     /// Does not decode, or truncated.
@@ -46,45 +55,91 @@ pub enum Reason {
     KeyTooLong,
 }
 
-impl Reason {
-    /// The reason of an image rejection.
-    pub fn of_rejection(rejection: &imaging::Rejection) -> Self {
-        use imaging::Rejection as R;
-        match rejection {
-            R::NotAnImage(_) => Reason::NotAnImage,
-            R::Corrupt(_) => Reason::Corrupt,
-            R::TooLarge(_) => Reason::TooLarge,
-            R::UnsupportedFormat(_) => Reason::UnsupportedFormat,
+impl Disposition {
+    /// The contract's status.
+    pub fn status(self) -> &'static str {
+        match self {
+            Disposition::Written => "written",
+            Disposition::Deleted => "deleted",
+            Disposition::Skipped(_) => "skipped",
+            Disposition::Rejected(_) => "rejected",
         }
     }
 
-    /// The contract's spelling.
-    pub fn as_str(self) -> &'static str {
+    /// The contract's reason (null for written and deleted).
+    pub fn reason(self) -> Option<&'static str> {
         match self {
-            Reason::TestEvent => "test-event",
-            Reason::Gone => "gone",
-            Reason::Superseded => "superseded",
-            Reason::AlreadyCurrent => "already-current",
-            Reason::OutOfOrder => "out-of-order",
-            Reason::OwnOutput => "own-output",
-            Reason::IgnoredEvent => "ignored-event",
-            Reason::NotAnImage => "not-an-image",
-            Reason::Corrupt => "corrupt",
-            Reason::TooLarge => "too-large",
-            Reason::UnsupportedFormat => "unsupported-format",
-            Reason::KeyTooLong => "key-too-long",
+            Disposition::Written | Disposition::Deleted => None,
+            Disposition::Skipped(skip) => Some(skip.as_str()),
+            Disposition::Rejected(reject) => Some(reject.as_str()),
+        }
+    }
+
+    /// `status` or `status/reason`, as logs, metrics and Batch Operations' result strings
+    /// name it.
+    pub fn label(self) -> String {
+        match self.reason() {
+            None => self.status().to_owned(),
+            Some(reason) => format!("{}/{reason}", self.status()),
         }
     }
 }
 
-impl Status {
+impl Skip {
+    /// Every reason, in the contract's order.
+    pub const ALL: [Skip; 7] = [
+        Skip::TestEvent,
+        Skip::Gone,
+        Skip::Superseded,
+        Skip::AlreadyCurrent,
+        Skip::OutOfOrder,
+        Skip::OwnOutput,
+        Skip::IgnoredEvent,
+    ];
+
     /// The contract's spelling.
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Written => "written",
-            Status::Deleted => "deleted",
-            Status::Skipped => "skipped",
-            Status::Rejected => "rejected",
+            Skip::TestEvent => "test-event",
+            Skip::Gone => "gone",
+            Skip::Superseded => "superseded",
+            Skip::AlreadyCurrent => "already-current",
+            Skip::OutOfOrder => "out-of-order",
+            Skip::OwnOutput => "own-output",
+            Skip::IgnoredEvent => "ignored-event",
+        }
+    }
+}
+
+impl Reject {
+    /// Every reason, in the contract's order.
+    pub const ALL: [Reject; 5] = [
+        Reject::NotAnImage,
+        Reject::Corrupt,
+        Reject::TooLarge,
+        Reject::UnsupportedFormat,
+        Reject::KeyTooLong,
+    ];
+
+    /// The reason of an image rejection.
+    pub fn of(rejection: &imaging::Rejection) -> Self {
+        use imaging::Rejection as R;
+        match rejection {
+            R::NotAnImage(_) => Reject::NotAnImage,
+            R::Corrupt(_) => Reject::Corrupt,
+            R::TooLarge(_) => Reject::TooLarge,
+            R::UnsupportedFormat(_) => Reject::UnsupportedFormat,
+        }
+    }
+
+    /// The contract's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reject::NotAnImage => "not-an-image",
+            Reject::Corrupt => "corrupt",
+            Reject::TooLarge => "too-large",
+            Reject::UnsupportedFormat => "unsupported-format",
+            Reject::KeyTooLong => "key-too-long",
         }
     }
 }
@@ -118,7 +173,7 @@ impl OutputInfo {
 }
 
 /// The RESULT of one record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordResult {
     /// Source bucket (null for the test event and `render`).
     pub bucket: Option<String>,
@@ -126,30 +181,40 @@ pub struct RecordResult {
     pub key: Option<String>,
     /// Source version id, or null.
     pub version_id: Option<String>,
-    /// What happened.
-    pub status: Status,
-    /// Why (null for written and deleted).
-    pub reason: Option<Reason>,
+    /// What happened, and why.
+    pub disposition: Disposition,
     /// The outputs written or deleted (`[]` for skipped and rejected).
     pub outputs: Vec<OutputInfo>,
 }
 
 impl RecordResult {
-    /// A skipped record.
-    pub fn skipped(
+    /// A result without outputs.
+    pub fn new(
         bucket: Option<String>,
         key: Option<String>,
         version_id: Option<String>,
-        reason: Reason,
+        disposition: Disposition,
     ) -> Self {
         Self {
             bucket,
             key,
             version_id,
-            status: Status::Skipped,
-            reason: Some(reason),
+            disposition,
             outputs: vec![],
         }
+    }
+}
+
+impl Serialize for RecordResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("RecordResult", 6)?;
+        s.serialize_field("bucket", &self.bucket)?;
+        s.serialize_field("key", &self.key)?;
+        s.serialize_field("version_id", &self.version_id)?;
+        s.serialize_field("status", self.disposition.status())?;
+        s.serialize_field("reason", &self.disposition.reason())?;
+        s.serialize_field("outputs", &self.outputs)?;
+        s.end()
     }
 }
 
@@ -166,35 +231,65 @@ mod tests {
 
     #[test]
     fn results_serialise_as_the_contract_says() {
-        let r = RecordResult {
-            bucket: Some("b".into()),
-            key: Some("a b.jpg".into()),
-            version_id: None,
-            status: Status::Rejected,
-            reason: Some(Reason::UnsupportedFormat),
-            outputs: vec![],
-        };
+        let r = RecordResult::new(
+            Some("b".into()),
+            Some("a b.jpg".into()),
+            None,
+            Disposition::Rejected(Reject::UnsupportedFormat),
+        );
         assert_eq!(
             serde_json::to_value(&r).expect("serialises"),
             serde_json::json!({"bucket": "b", "key": "a b.jpg", "version_id": null, "status": "rejected", "reason": "unsupported-format", "outputs": []})
         );
-        let d =
-            serde_json::to_value(OutputInfo::deleted("k/thumb.jpg".into())).expect("serialises");
+        let mut w = RecordResult::new(
+            None,
+            Some("k".into()),
+            Some("v".into()),
+            Disposition::Written,
+        );
+        w.outputs.push(OutputInfo::deleted("k/thumb.jpg".into()));
+        let w = serde_json::to_value(&w).expect("serialises");
         assert_eq!(
-            d,
+            (&w["status"], &w["reason"]),
+            (&"written".into(), &serde_json::Value::Null)
+        );
+        assert_eq!(
+            w["outputs"][0],
             serde_json::json!({"key": "k/thumb.jpg", "content_type": null, "width": null, "height": null, "bytes": null})
         );
-        for reason in [
-            Reason::TestEvent,
-            Reason::AlreadyCurrent,
-            Reason::OutOfOrder,
-            Reason::KeyTooLong,
-            Reason::IgnoredEvent,
-        ] {
-            assert_eq!(
-                serde_json::to_value(reason).expect("serialises"),
-                reason.as_str()
-            );
-        }
+    }
+
+    #[test]
+    fn every_status_and_reason_is_spelled_as_the_contract_lists_it() {
+        let skips: Vec<&str> = Skip::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            skips,
+            [
+                "test-event",
+                "gone",
+                "superseded",
+                "already-current",
+                "out-of-order",
+                "own-output",
+                "ignored-event"
+            ]
+        );
+        let rejects: Vec<&str> = Reject::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(
+            rejects,
+            [
+                "not-an-image",
+                "corrupt",
+                "too-large",
+                "unsupported-format",
+                "key-too-long"
+            ]
+        );
+        assert_eq!(Disposition::Deleted.label(), "deleted");
+        assert_eq!(Disposition::Skipped(Skip::Gone).label(), "skipped/gone");
+        assert_eq!(
+            Disposition::Rejected(Reject::Corrupt).label(),
+            "rejected/corrupt"
+        );
     }
 }

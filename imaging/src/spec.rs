@@ -25,6 +25,15 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
+    /// The name in a spec: `jpeg`, `png`, `webp`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Jpeg => "jpeg",
+            OutputFormat::Png => "png",
+            OutputFormat::WebP => "webp",
+        }
+    }
+
     /// The file extension of outputs.
     pub fn extension(self) -> &'static str {
         match self {
@@ -64,20 +73,29 @@ impl Rendition {
     pub fn file_name(&self) -> String {
         format!("{}.{}", self.name, self.format.extension())
     }
+
+    /// The canonical spec, `name:WxH:format:quality`, with quality `0` where the format ignores
+    /// it (PNG, lossless WebP): what an output records as its `rendition-spec`, so that two
+    /// spellings of one rendition (`jpg`/`jpeg`, `X`/`x`, an implied quality) compare equal
+    /// and a change that alters no pixel (the quality of a PNG) re-renders nothing.
+    pub fn canonical(&self) -> String {
+        let quality = match self.format {
+            OutputFormat::Jpeg => self.quality,
+            OutputFormat::Png | OutputFormat::WebP => 0,
+        };
+        format!(
+            "{}:{}x{}:{}:{quality}",
+            self.name,
+            self.width,
+            self.height,
+            self.format.name()
+        )
+    }
 }
 
 impl fmt::Display for Rendition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let format = match self.format {
-            OutputFormat::Jpeg => "jpeg",
-            OutputFormat::Png => "png",
-            OutputFormat::WebP => "webp",
-        };
-        write!(
-            f,
-            "{}:{}x{}:{format}:{}",
-            self.name, self.width, self.height, self.quality
-        )
+        f.write_str(&self.canonical())
     }
 }
 
@@ -144,13 +162,16 @@ fn parse_one(spec: &str) -> Result<Rendition, String> {
             ));
         }
     };
+    // Quality 0 is accepted where the format ignores quality: the canonical form
+    // (`Rendition::canonical`, what `rendition-spec` records) parses back.
+    let lowest = if format == OutputFormat::Jpeg { 1 } else { 0 };
     let quality = match parts.get(3) {
         None => DEFAULT_JPEG_QUALITY,
         Some(q) => match q.parse::<u8>() {
-            Ok(q @ 1..=100) => q,
+            Ok(q) if (lowest..=100).contains(&q) => q,
             _ => {
                 return Err(format!(
-                    "the quality {q:?} is not a whole number in 1..=100"
+                    "the quality {q:?} is not a whole number in {lowest}..=100"
                 ));
             }
         },
@@ -184,6 +205,27 @@ mod tests {
         assert_eq!((r[1].width, r[1].height), (30, 40));
         assert_eq!(r[2].quality, DEFAULT_JPEG_QUALITY);
         assert_eq!(r[2].format.content_type(), "image/jpeg");
+    }
+
+    #[test]
+    fn the_canonical_spec_is_one_spelling_per_rendition() {
+        let r =
+            parse_renditions("t:200X100:JPG,p:10x10:png:50,w:5x5:webp,d:1x1:jpeg").expect("parses");
+        let specs: Vec<String> = r.iter().map(Rendition::canonical).collect();
+        assert_eq!(
+            specs,
+            [
+                "t:200x100:jpeg:82",
+                "p:10x10:png:0",
+                "w:5x5:webp:0",
+                "d:1x1:jpeg:82"
+            ]
+        );
+        let again = parse_renditions(&specs.join(",")).expect("the canonical form parses");
+        assert_eq!(
+            again.iter().map(Rendition::canonical).collect::<Vec<_>>(),
+            specs
+        );
     }
 
     #[test]

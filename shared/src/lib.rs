@@ -14,6 +14,7 @@
 //! - [`owner`]: the interceptor that puts ExpectedBucketOwner on every request.
 //! - [`classify`]: what a refused S3/STS call means: not found, condition failed, or an [`Error`].
 //! - [`error`]: the one error type, with the contract's `errorType`s and the policy to check.
+//! - [`failure`]: the one mapping of an [`Error`] to the Runtime API's error response.
 //! - [`init`]: logging set-up and the Runtime API init error for a bad setting.
 //!
 //! # Use
@@ -28,6 +29,7 @@
 
 pub mod classify;
 pub mod clients;
+pub mod failure;
 pub mod init;
 pub mod owner;
 
@@ -38,4 +40,5 @@ pub use arn::RoleArn;
 pub use classify::Refusal;
 pub use clients::{Clients, DestinationS3, SourceS3, load_sdk_config};
 pub use error::{Error, Side};
+pub use failure::Failure;
 pub use settings::{DestinationSettings, Env, Settings, SourceSettings};

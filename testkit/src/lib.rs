@@ -404,3 +404,15 @@ impl Pipeline {
         .await
     }
 }
+
+/// A Lambda invocation context whose deadline is `timeout` from now, as the Runtime API would
+/// give it (`Context::default()` has a deadline of 0: long past).
+pub fn lambda_context(timeout: std::time::Duration) -> lambda_runtime::Context {
+    let mut context = lambda_runtime::Context::default();
+    context.request_id = "00000000-0000-4000-8000-000000000000".into();
+    context.deadline = (std::time::SystemTime::now() + timeout)
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    context
+}

@@ -18,16 +18,17 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use cross_account_s3::{Error, Side};
-use lambda_runtime::Diagnostic;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::task::JoinSet;
 use transform::event::{EventKey, Item, Kind, Record};
 use transform::pipeline::Pipeline;
+use transform::report::handle_reported;
 
 /// Default `max_objects`.
 pub const DEFAULT_MAX_OBJECTS: u64 = 1000;
-/// Time kept free before the deadline: objects in flight finish in it, nothing new starts.
+/// The least time kept free before the deadline (more when an object of this container took
+/// longer): objects in flight finish in it, nothing new starts.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(20);
 
 /// The event.
@@ -73,25 +74,6 @@ pub struct Response {
     pub would_process: Option<Vec<String>>,
 }
 
-/// An invalid event, as the function's error.
-#[derive(Debug)]
-pub struct Failure(Error);
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure(e)
-    }
-}
-
-impl From<Failure> for Diagnostic {
-    fn from(f: Failure) -> Self {
-        Diagnostic {
-            error_type: f.0.error_type().to_owned(),
-            error_message: f.0.to_string(),
-        }
-    }
-}
-
 /// The backfill: the transform pipeline and how many objects to process at once.
 #[derive(Debug, Clone)]
 pub struct Backfill {
@@ -114,8 +96,14 @@ impl Backfill {
         }
     }
 
-    /// Parses the event and runs until done, `max_objects`, or `deadline` minus the margin.
-    pub async fn handle(&self, event: &Value, deadline: SystemTime) -> Result<Value, Error> {
+    /// Parses the event and runs until done, `max_objects`, or `deadline` minus the margin;
+    /// `request_id` goes into every record's log line.
+    pub async fn handle(
+        &self,
+        event: &Value,
+        deadline: SystemTime,
+        request_id: &str,
+    ) -> Result<Value, Error> {
         let request: Request = if event.is_null() {
             Request::default()
         } else {
@@ -125,12 +113,21 @@ impl Backfill {
                 ))
             })?
         };
-        let response = self.run(request, deadline).await?;
-        serde_json::to_value(response).map_err(|e| Error::invalid_event(format!("internal: {e}")))
+        let response = self.run(request, deadline, request_id).await?;
+        serde_json::to_value(response).map_err(|e| Error::Internal {
+            what: "serialising the backfill response".into(),
+            detail: e.to_string(),
+        })
     }
 
-    /// Runs one backfill invocation.
-    pub async fn run(&self, request: Request, deadline: SystemTime) -> Result<Response, Error> {
+    /// Runs one backfill invocation: each object through the transform's own path
+    /// ([`handle_reported`]: the same decisions, log line and metrics line as `transform`).
+    pub async fn run(
+        &self,
+        request: Request,
+        deadline: SystemTime,
+        request_id: &str,
+    ) -> Result<Response, Error> {
         let config = self.pipeline.config();
         let source_prefix = &config.shared.source.prefix;
         let bucket = config.shared.source.bucket.clone().unwrap_or_default();
@@ -147,9 +144,12 @@ impl Backfill {
         if max_objects == 0 {
             return Err(Error::invalid_event("max_objects must be at least 1"));
         }
-        let stop_at = deadline
-            .checked_sub(DEADLINE_MARGIN)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
+        // The margin grows with the longest object seen in this container.
+        let stop_at = || {
+            deadline
+                .checked_sub(self.pipeline.margin(DEADLINE_MARGIN))
+                .unwrap_or(SystemTime::UNIX_EPOCH)
+        };
 
         let mut response = Response::default();
         let mut slots: VecDeque<Slot> = VecDeque::new();
@@ -182,7 +182,7 @@ impl Backfill {
             listing_done = !page.is_truncated().unwrap_or(false);
             for object in page.contents() {
                 let Some(key) = object.key() else { continue };
-                if started >= max_objects || SystemTime::now() >= stop_at {
+                if started >= max_objects || SystemTime::now() >= stop_at() {
                     stopped_early = true;
                     break 'listing;
                 }
@@ -219,12 +219,14 @@ impl Backfill {
                     handled: false,
                 });
                 let key = key.to_owned();
+                let request_id = request_id.to_owned();
                 tasks.spawn(async move {
-                    let outcome = pipeline.handle(&Item::Record(record)).await;
+                    let item = Item::Record(record);
+                    let outcome = handle_reported(&pipeline, &request_id, &item, false).await;
                     (
                         id,
                         key,
-                        outcome.map(|o| o.result.status.as_str().to_owned()),
+                        outcome.map(|o| o.result.disposition.status().to_owned()),
                     )
                 });
                 // Keep the leading handled slots out of the queue, remembering the last one.

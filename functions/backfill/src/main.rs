@@ -1,8 +1,8 @@
 //! The `backfill` Lambda function: wiring only.
 
-use backfill::{Backfill, Failure};
+use backfill::Backfill;
 use cross_account_s3::init::{fail_init, init_logging};
-use cross_account_s3::{Clients, Env, load_sdk_config};
+use cross_account_s3::{Clients, Env, Failure, load_sdk_config};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use transform::config::Config;
@@ -29,7 +29,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let deadline = event.context.deadline();
         backfill
-            .handle(&event.payload, deadline)
+            .handle(&event.payload, deadline, &event.context.request_id)
             .await
             .map_err(Failure::from)
     }))

@@ -102,6 +102,7 @@ async fn an_interrupted_backfill_resumes_and_processes_every_object_exactly_once
                 ..Request::default()
             },
             later(),
+            "test",
         )
         .await
         .expect("dry run");
@@ -122,7 +123,10 @@ async fn an_interrupted_backfill_resumes_and_processes_every_object_exactly_once
             max_objects: Some(70),
             ..Request::default()
         };
-        let response = backfill.run(request, later()).await.expect("a pass");
+        let response = backfill
+            .run(request, later(), "test")
+            .await
+            .expect("a pass");
         assert!(response.failed.is_empty(), "{:?}", response.failed);
         for (status, n) in &response.counts {
             *totals.entry(status.clone()).or_default() += n;
@@ -155,7 +159,7 @@ async fn an_interrupted_backfill_resumes_and_processes_every_object_exactly_once
 
     // Run again over everything: all current, nothing rewritten.
     let again = backfill
-        .run(Request::default(), later())
+        .run(Request::default(), later(), "test")
         .await
         .expect("a pass");
     assert_eq!(
@@ -183,7 +187,7 @@ async fn backfill_stops_before_the_deadline_and_refuses_bad_events() {
     // Less time left than the margin: nothing starts, resume where we began.
     let soon = SystemTime::now() + Duration::from_secs(5);
     let response = backfill
-        .run(Request::default(), soon)
+        .run(Request::default(), soon, "test")
         .await
         .expect("a pass");
     assert!(!response.done);
@@ -199,13 +203,16 @@ async fn backfill_stops_before_the_deadline_and_refuses_bad_events() {
         (json!({"prefx": "typo/"}), "prefx"),
         (json!({"dry_run": "yes"}), "dry_run"),
     ] {
-        let err = backfill.handle(&event, later()).await.expect_err("invalid");
+        let err = backfill
+            .handle(&event, later(), "test")
+            .await
+            .expect_err("invalid");
         assert_eq!(err.error_type(), "InvalidEvent");
         assert!(err.to_string().contains(says), "{event}: {err}");
     }
     let scoped = backfill_for(&aws, &[("SOURCE_PREFIX", "photo")]).await;
     let err = scoped
-        .handle(&json!({"prefix": "private"}), later())
+        .handle(&json!({"prefix": "private"}), later(), "test")
         .await
         .expect_err("outside");
     assert!(err.to_string().contains("outside SOURCE_PREFIX"), "{err}");

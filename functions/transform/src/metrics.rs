@@ -32,8 +32,8 @@ pub fn emf(namespace: &str, result: &RecordResult, m: &RecordMetrics, timestamp_
                 ]
             }]
         },
-        "Status": result.status.as_str(),
-        "Reason": result.reason.map_or("none", |r| r.as_str()),
+        "Status": result.disposition.status(),
+        "Reason": result.disposition.reason().unwrap_or("none"),
         "Records": 1,
         "BytesIn": m.bytes_in,
         "PixelsIn": m.pixels_in,
@@ -48,11 +48,16 @@ pub fn emf(namespace: &str, result: &RecordResult, m: &RecordMetrics, timestamp_
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::response::{Reason, Status};
+    use crate::response::{Disposition, Skip};
 
     #[test]
     fn an_emf_document_declares_what_it_carries() {
-        let result = RecordResult::skipped(Some("b".into()), Some("k".into()), None, Reason::Gone);
+        let result = RecordResult::new(
+            Some("b".into()),
+            Some("k".into()),
+            None,
+            Disposition::Skipped(Skip::Gone),
+        );
         let m = RecordMetrics {
             bytes_in: 10,
             read: std::time::Duration::from_micros(1500),
@@ -73,7 +78,7 @@ mod tests {
         }
         assert_eq!(
             (doc["Status"].as_str(), doc["Reason"].as_str()),
-            (Some(Status::Skipped.as_str()), Some("gone"))
+            (Some("skipped"), Some("gone"))
         );
         assert_eq!(doc["ReadTime"], 1.5);
         assert_eq!(doc["BytesIn"], 10);

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use imaging::{Limits, RenderError, Rendition, parse_renditions, render, spec::DEFAULT_RENDITIONS};
-use transform::response::{OutputInfo, Reason, RecordResult, Status};
+use transform::response::{Disposition, OutputInfo, RecordResult, Reject};
 
 const USAGE: &str =
     "usage: render INPUT... --out DIR [--renditions SPEC] [--repeat N] [--threads N]
@@ -81,14 +81,12 @@ fn process(path: &Path, bytes: &[u8], args: &Args) -> Result<RecordResult, Strin
                 path.display(),
                 rejection.reason()
             );
-            return Ok(RecordResult {
-                bucket: None,
+            return Ok(RecordResult::new(
+                None,
                 key,
-                version_id: None,
-                status: Status::Rejected,
-                reason: Some(Reason::of_rejection(&rejection)),
-                outputs: vec![],
-            });
+                None,
+                Disposition::Rejected(Reject::of(&rejection)),
+            ));
         }
     };
     for note in &rendering.notes {
@@ -113,14 +111,9 @@ fn process(path: &Path, bytes: &[u8], args: &Args) -> Result<RecordResult, Strin
             bytes: Some(out.bytes.len() as u64),
         });
     }
-    Ok(RecordResult {
-        bucket: None,
-        key,
-        version_id: None,
-        status: Status::Written,
-        reason: None,
-        outputs,
-    })
+    let mut result = RecordResult::new(None, key, None, Disposition::Written);
+    result.outputs = outputs;
+    Ok(result)
 }
 
 /// One pass over every input, on `args.threads` threads, results in input order.
@@ -189,7 +182,7 @@ fn main() -> ExitCode {
     }
     let mut any_rejected = false;
     for result in &last {
-        any_rejected |= result.status == Status::Rejected;
+        any_rejected |= matches!(result.disposition, Disposition::Rejected(_));
         match serde_json::to_string(result) {
             Ok(line) => println!("{line}"),
             Err(e) => eprintln!("render: {e}"),
