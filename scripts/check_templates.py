@@ -166,6 +166,14 @@ def main():
             if f"`{pname}`" not in readme:
                 problems.append(f"README.md does not name the parameter {pname} of {name}")
 
+    # 5. The S3 trigger subscribes every event the contract handles, in both modes.
+    wanted = {"s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:LifecycleExpiration:*"}
+    for logical_id, kind in [("SourceBucketS3Mode", "LambdaConfigurations"), ("SourceBucketSqsMode", "QueueConfigurations")]:
+        notification = ((resources.get(logical_id) or {}).get("Properties") or {}).get("NotificationConfiguration") or {}
+        events = {c.get("Event") for c in notification.get(kind) or []}
+        if events != wanted:
+            problems.append(f"template.yaml: {logical_id} subscribes {sorted(e for e in events if e)}, not {sorted(wanted)}")
+
     for p in problems:
         print(f"FAIL {p}")
     if problems:
