@@ -16,6 +16,34 @@ pub const INIT_ERROR_PATH: &str = "/2018-06-01/runtime/init/error";
 /// The header that carries the error type.
 pub const ERROR_TYPE_HEADER: &str = "Lambda-Runtime-Function-Error-Type";
 
+/// Crates that log what they send and receive at TRACE (the SDK's signer its canonical
+/// request, the orchestrator the request with its headers, the STS body with the ExternalId,
+/// `lambda_runtime` the raw event with what the caller sent): never below DEBUG, whatever the
+/// level asked for. Our own crates log at every level.
+pub const CAPPED_AT_DEBUG: &[&str] = &[
+    "aws_sigv4",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http",
+    "aws_smithy_http_client",
+    "aws_smithy_types",
+    "aws_smithy_xml",
+    "aws_smithy_json",
+    "aws_smithy_query",
+    "aws_config",
+    "aws_credential_types",
+    "aws_runtime",
+    "aws_sdk_s3",
+    "aws_sdk_sts",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+    "tower",
+    "lambda_runtime",
+    "lambda_runtime_api_client",
+];
+
 /// Sets up tracing as Lambda expects, on stdout: see [`init_logging_with_writer`].
 pub fn init_logging() {
     init_logging_with_writer(std::io::stdout);
@@ -28,7 +56,8 @@ pub fn init_logging() {
 ///   the variable empty on purpose, and [`Settings`](crate::Settings) already refuses a
 ///   non-empty invalid one at cold start with a clearer message;
 /// - `aws_config::sts::assume_role` never logs below INFO, even at DEBUG, since its debug line
-///   names the access key id it obtained.
+///   names the access key id it obtained;
+/// - the crates of [`CAPPED_AT_DEBUG`] never log at TRACE.
 pub fn init_logging_with_writer<W>(writer: W)
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
@@ -44,10 +73,19 @@ where
     let mut filter = EnvFilter::builder()
         .with_default_directive(level.into())
         .from_env_lossy();
-    for directive in [
-        "aws_config::default_provider::endpoint_url=error",
-        "aws_config::sts::assume_role=info",
-    ] {
+    // Caps, not levels: a directive sets its target's level, so each is at most `level`.
+    let capped = |cap: LevelFilter| cap.min(level);
+    let mut directives = vec![
+        format!(
+            "aws_config::default_provider::endpoint_url={}",
+            capped(LevelFilter::ERROR)
+        ),
+        format!("aws_config::sts::assume_role={}", capped(LevelFilter::INFO)),
+    ];
+    for target in CAPPED_AT_DEBUG {
+        directives.push(format!("{target}={}", capped(LevelFilter::DEBUG)));
+    }
+    for directive in directives {
         if let Ok(d) = directive.parse() {
             filter = filter.add_directive(d);
         }

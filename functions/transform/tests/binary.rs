@@ -71,32 +71,14 @@ fn message(id: &str, bucket: &str, key: &str, body: &[u8]) -> Value {
            "eventSourceARN": "arn:aws:sqs:us-east-1:111111111111:trigger", "awsRegion": "us-east-1"})
 }
 
-#[tokio::test]
-async fn an_sqs_batch_with_a_hostile_webp_succeeds_and_rejects_only_the_webp() {
-    let aws = local_aws().pipeline(PipelineOptions {
-        destination_prefix: "renditions/".into(),
-        ..PipelineOptions::tagged("binary")
-    });
-    let bucket = aws.source.bucket.clone();
-    let source = local_aws().admin_s3(Account::Source).await;
-    let files = [
-        ("photos/one.jpg", sample_jpeg()),
-        ("photos/hostile.webp", hostile_webp()),
-        ("photos/two.jpg", sample_jpeg()),
-    ];
-    let mut messages = Vec::new();
-    for (i, (key, body)) in files.iter().enumerate() {
-        source
-            .put_object()
-            .bucket(&bucket)
-            .key(*key)
-            .body(ByteStream::from(body.clone()))
-            .send()
-            .await
-            .expect("the source admin uploads");
-        messages.push(message(&format!("message-{i}"), &bucket, key, body));
-    }
-    let api = RuntimeApi::start(vec![json!({"Records": messages})]).expect("runtime API");
+/// Runs the function binary on one event with `extra` environment variables, until it answers
+/// or exits (two minutes at most): its answers, its exit status, and its stdout and stderr.
+fn run(
+    aws: &testkit::Pipeline,
+    event: Value,
+    extra: &[(&str, &str)],
+) -> (Vec<Answer>, Option<std::process::ExitStatus>, String) {
+    let api = RuntimeApi::start(vec![event]).expect("runtime API");
 
     let creds = &aws.execution_role.credentials;
     // TRANSFORM_BINARY runs another build of the function instead (the arm64 one that sam build
@@ -122,11 +104,34 @@ async fn an_sqs_batch_with_a_hostile_webp_succeeds_and_rejects_only_the_webp() {
         )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("MALLOC_ARENA_MAX", "2")
+        .envs(extra.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("starts transform");
 
+    // Drained while it runs: a full pipe would block the process (TRACE writes a lot).
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     // The answer, or the process's end (an abort answers nothing), within two minutes.
     let mut answers = vec![];
     let mut exited = None;
@@ -139,13 +144,36 @@ async fn an_sqs_batch_with_a_hostile_webp_succeeds_and_rejects_only_the_webp() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    let mut log = String::new();
-    if let Some(mut out) = child.stdout.take() {
-        let _ = out.read_to_string(&mut log);
+    let log = stdout.join().unwrap_or_default() + &stderr.join().unwrap_or_default();
+    (answers, exited, log)
+}
+
+#[tokio::test]
+async fn an_sqs_batch_with_a_hostile_webp_succeeds_and_rejects_only_the_webp() {
+    let aws = local_aws().pipeline(PipelineOptions {
+        destination_prefix: "renditions/".into(),
+        ..PipelineOptions::tagged("binary")
+    });
+    let bucket = aws.source.bucket.clone();
+    let source = local_aws().admin_s3(Account::Source).await;
+    let files = [
+        ("photos/one.jpg", sample_jpeg()),
+        ("photos/hostile.webp", hostile_webp()),
+        ("photos/two.jpg", sample_jpeg()),
+    ];
+    let mut messages = Vec::new();
+    for (i, (key, body)) in files.iter().enumerate() {
+        source
+            .put_object()
+            .bucket(&bucket)
+            .key(*key)
+            .body(ByteStream::from(body.clone()))
+            .send()
+            .await
+            .expect("the source admin uploads");
+        messages.push(message(&format!("message-{i}"), &bucket, key, body));
     }
-    if let Some(mut err) = child.stderr.take() {
-        let _ = err.read_to_string(&mut log);
-    }
+    let (answers, exited, log) = run(&aws, json!({"Records": messages}), &[]);
     assert_eq!(
         answers,
         vec![Answer::Response(json!({"batchItemFailures": []}))],
@@ -178,4 +206,76 @@ async fn an_sqs_batch_with_a_hostile_webp_succeeds_and_rejects_only_the_webp() {
         .collect();
     expected.sort();
     assert_eq!(keys, expected);
+}
+
+#[tokio::test]
+async fn at_trace_no_log_line_holds_a_credential_an_external_id_or_what_the_caller_sent() {
+    let aws = local_aws().pipeline(PipelineOptions::tagged("trace-logs"));
+    let bucket = aws.source.bucket.clone();
+    let body = sample_jpeg();
+    local_aws()
+        .admin_s3(Account::Source)
+        .await
+        .put_object()
+        .bucket(&bucket)
+        .key("photos/one.jpg")
+        .body(ByteStream::from(body.clone()))
+        .send()
+        .await
+        .expect("the source admin uploads");
+    let record: Value = serde_json::from_str(
+        message("m", &bucket, "photos/one.jpg", &body)["body"]
+            .as_str()
+            .expect("body"),
+    )
+    .expect("an S3 event");
+    let (answers, _, log) = run(&aws, record, &[("AWS_LAMBDA_LOG_LEVEL", "TRACE")]);
+    assert!(
+        matches!(answers.as_slice(), [Answer::Response(r)] if r["results"][0]["status"] == "written"),
+        "{answers:?}\n{log}"
+    );
+    assert!(
+        log.lines().count() > 20 && log.contains("\"level\":\"TRACE\""),
+        "TRACE is on: {log}"
+    );
+    let env = aws.env();
+    let external_id = env.get("DESTINATION_EXTERNAL_ID").expect("an ExternalId");
+    let creds = &aws.execution_role.credentials;
+    let token = creds.session_token.as_deref().expect("a session token");
+    for (what, secret) in [
+        ("the ExternalId", external_id.as_str()),
+        (
+            "the execution role's secret key",
+            creds.secret_access_key.as_str(),
+        ),
+        ("the execution role's session token", token),
+        ("the caller's address (the raw event)", "203.0.113.10"),
+    ] {
+        assert!(!log.contains(secret), "{what} is in the logs:\n{log}");
+    }
+    let lower = log.to_ascii_lowercase();
+    for word in [
+        "secretaccesskey",
+        "sessiontoken",
+        "x-amz-security-token",
+        "authorization",
+        "externalid",
+        "credential=",
+    ] {
+        assert!(!lower.contains(word), "{word} in the logs:\n{log}");
+    }
+    // The summary line's figures are JSON numbers, which log queries can sum and compare.
+    let handled: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "record handled")
+        .collect();
+    assert_eq!(handled.len(), 1, "{log}");
+    for field in ["read_ms", "transform_ms", "write_ms", "outputs"] {
+        assert!(
+            handled[0]["fields"][field].is_u64(),
+            "{field}: {}",
+            handled[0]
+        );
+    }
 }
