@@ -37,7 +37,7 @@ fn s3_put_keys_are_form_decoded_and_etags_unquoted() {
     let r = record(&items[0]);
     assert_eq!(r.kind, Kind::Created);
     assert_eq!(r.bucket, "example-source-bucket");
-    assert_eq!(r.key, EventKey::Decoded("photos/hello world.jpg".into()));
+    assert_eq!(r.key, EventKey::Decoded("photos/été 2026 (1)+.jpg".into()));
     assert_eq!(r.sequencer.as_deref(), Some("0062E99A88DC407460"));
     assert_eq!(r.version_id, None);
     assert!(
@@ -65,7 +65,7 @@ fn the_samples_match_their_images() {
                 .rsplit('/')
                 .next()
                 .unwrap_or_default()
-                .replace("hello world", "sample")
+                .replace("été 2026 (1)+", "sample")
                 .replace("logo with alpha", "transparent");
             let bytes = std::fs::read(events_dir().join("images").join(&file))
                 .unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -88,7 +88,7 @@ fn a_batch_keeps_its_order_and_decodes_plus_as_space() {
     assert_eq!(
         keys,
         [
-            "photos/hello world.jpg",
+            "photos/été 2026 (1)+.jpg",
             "photos/logo with alpha.png",
             "uploads/not-an-image.jpg"
         ]
@@ -116,7 +116,7 @@ fn unhandled_s3_event_types_are_ignored() {
         items[0],
         Item::Ignored {
             bucket: "example-source-bucket".into(),
-            key: "photos/hello world.jpg".into(),
+            key: "photos/été 2026 (1)+.jpg".into(),
             version_id: None
         }
     );
@@ -141,7 +141,7 @@ fn the_test_event_is_recognised_directly_and_in_sqs() {
         "059f36b4-87a3-44ab-83d2-661975830a7d"
     );
     let first = messages[0].items.as_ref().expect("an S3 notification");
-    assert_eq!(record(&first[0]).key.primary(), "photos/hello world.jpg");
+    assert_eq!(record(&first[0]).key.primary(), "photos/été 2026 (1)+.jpg");
     assert_eq!(
         messages[1].items.as_ref().expect("the test event"),
         &vec![Item::Test]
@@ -155,8 +155,8 @@ fn eventbridge_keys_are_candidates() {
     assert_eq!(
         r.key,
         EventKey::Candidates {
-            given: "photos/hello world.jpg".into(),
-            decoded: None
+            given: "photos/été 2026 (1)+.jpg".into(),
+            decoded: Some("photos/été 2026 (1) .jpg".into())
         }
     );
     let mut encoded = sample("eventbridge-object-created.json");

@@ -27,7 +27,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let backfill = Backfill::new(Pipeline::new(clients, config), concurrency);
     let backfill = &backfill;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let deadline = event.context.deadline();
+        // Without a usable deadline (a local emulator's), the 15 minutes Lambda allows at most.
+        let deadline = transform::handler::deadline_of(&event.context)
+            .unwrap_or_else(|| std::time::SystemTime::now() + std::time::Duration::from_secs(900));
         backfill
             .handle(&event.payload, deadline, &event.context.request_id)
             .await

@@ -1,6 +1,7 @@
 //! backfill against the local two-account AWS: a few hundred objects, interrupted by a small
-//! `max_objects` and resumed, each processed exactly once; a dry run writes nothing.
-//! (Keys have no `/`: moto refuses the signature of a listing whose `start-after` holds one.)
+//! `max_objects` and resumed, each processed exactly once; a dry run writes nothing. Keys are
+//! named as users name them: a folder, accents, spaces, parentheses and `+`, in the listing's
+//! `start-after` too.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
@@ -15,6 +16,11 @@ use transform::config::Config;
 use transform::pipeline::Pipeline;
 
 const OBJECTS: usize = 200;
+
+/// The `i`th object's key.
+fn key(i: usize) -> String {
+    format!("photos/été 2026/img ({i:04})+.png")
+}
 
 async fn backfill_for(aws: &Provisioned, overrides: &[(&str, &str)]) -> Backfill {
     let mut env: HashMap<String, String> = aws.env();
@@ -75,7 +81,7 @@ async fn an_interrupted_backfill_resumes_and_processes_every_object_exactly_once
             admin
                 .put_object()
                 .bucket(bucket)
-                .key(format!("img-{i:04}.png"))
+                .key(key(i))
                 .body(ByteStream::from(body))
                 .send()
                 .await
@@ -138,14 +144,7 @@ async fn an_interrupted_backfill_resumes_and_processes_every_object_exactly_once
         assert!(runs.len() < 10, "backfill does not make progress: {runs:?}");
         start_after = response.next_start_after;
     }
-    assert_eq!(
-        runs,
-        [
-            Some("img-0069.png".to_owned()),
-            Some("img-0139.png".to_owned()),
-            None
-        ]
-    );
+    assert_eq!(runs, [Some(key(69)), Some(key(139)), None]);
     assert_eq!(
         totals,
         BTreeMap::from([("written".to_owned(), OBJECTS as u64)]),
@@ -216,4 +215,109 @@ async fn backfill_stops_before_the_deadline_and_refuses_bad_events() {
         .await
         .expect_err("outside");
     assert!(err.to_string().contains("outside SOURCE_PREFIX"), "{err}");
+}
+
+/// An S3 `ObjectCreated:Put` notification for `key` in `bucket`, as S3 would encode it.
+fn created_event(
+    bucket: &str,
+    key: &str,
+    etag: &str,
+    version: &str,
+    sequencer: &str,
+) -> serde_json::Value {
+    let encoded: String = form_urlencoded::byte_serialize(key.as_bytes())
+        .collect::<String>()
+        .replace("%2F", "/");
+    json!({"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-12-02T12:00:00.000Z", "eventName": "ObjectCreated:Put",
+        "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
+        "requestParameters": {"sourceIPAddress": "203.0.113.10"},
+        "responseElements": {"x-amz-request-id": "R", "x-amz-id-2": "I"},
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": "t",
+               "bucket": {"name": bucket, "ownerIdentity": {"principalId": "O"}, "arn": format!("arn:aws:s3:::{bucket}")},
+               "object": {"key": encoded, "eTag": etag, "versionId": version, "sequencer": sequencer}}}]})
+}
+
+#[tokio::test]
+async fn backfilled_renditions_order_correctly_against_later_events() {
+    let aws = local_aws().pipeline(PipelineOptions::tagged("backfill-order"));
+    let admin = local_aws().admin_s3(Account::Source).await;
+    admin
+        .put_bucket_versioning()
+        .bucket(&aws.source.bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("versioning on");
+    let put = |body: Vec<u8>| {
+        admin
+            .put_object()
+            .bucket(&aws.source.bucket)
+            .key(key(1))
+            .body(ByteStream::from(body))
+            .send()
+    };
+    let v1 = put(tiny_png()).await.expect("v1");
+    let mut other = tiny_png();
+    other.extend_from_slice(b"trailing bytes make another ETag");
+    let v2 = put(other).await.expect("v2");
+    let ids = |o: &aws_sdk_s3::operation::put_object::PutObjectOutput| {
+        (
+            o.e_tag().unwrap_or_default().trim_matches('"').to_owned(),
+            o.version_id().unwrap_or_default().to_owned(),
+        )
+    };
+    let ((e1, v1), (e2, v2)) = (ids(&v1), ids(&v2));
+
+    // Backfill runs before v2's event is delivered: it renders the current version, v2.
+    let backfill = backfill_for(&aws, &[]).await;
+    let pass = backfill
+        .run(Request::default(), later(), "test")
+        .await
+        .expect("a pass");
+    assert_eq!(pass.counts, BTreeMap::from([("written".to_owned(), 1)]));
+
+    let env = aws.env();
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("settings");
+    let sdk = aws.execution_role_config().await;
+    let transform = Pipeline::new(Clients::new(&sdk, &config.shared).await, config);
+    let deliver = |etag: &str, version: &str, sequencer: &str| {
+        let event = created_event(&aws.source.bucket, &key(1), etag, version, sequencer);
+        let items = transform::event::parse_items(&event).expect("an S3 event");
+        let transform = transform.clone();
+        async move {
+            transform
+                .handle(&items[0], false)
+                .await
+                .expect("handled")
+                .result
+                .disposition
+                .label()
+        }
+    };
+    // v1's event, late: v1 is not current, the backfilled renditions stay.
+    assert_eq!(deliver(&e1, &v1, "0A").await, "skipped/superseded");
+    // v2's event, after the backfill: the renditions are v2's already.
+    assert_eq!(deliver(&e2, &v2, "0B").await, "skipped/already-current");
+    let thumb = local_aws()
+        .admin_s3(Account::Destination)
+        .await
+        .head_object()
+        .bucket(&aws.destination.bucket)
+        .key(format!("{}/thumb.jpg", key(1)))
+        .send()
+        .await
+        .expect("a thumbnail");
+    let meta = thumb.metadata().cloned().unwrap_or_default();
+    assert_eq!(meta.get("source-version-id"), Some(&v2), "made from v2");
+    assert_eq!(
+        meta.get("source-sequencer"),
+        None,
+        "backfill has no sequencer"
+    );
 }

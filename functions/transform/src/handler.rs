@@ -25,19 +25,38 @@ use crate::response::Response;
 /// The least time kept free before the deadline once a record has run.
 pub const MIN_DEADLINE_MARGIN: Duration = Duration::from_secs(5);
 
+/// The invocation's deadline, or `None` when the Runtime API's value cannot be one: earlier
+/// than a day ago (`cargo lambda watch` sends the constant 600000, ten minutes after 1970,
+/// where Lambda sends milliseconds since the epoch). Without one, every record starts and the
+/// function's timeout is the only limit.
+pub fn deadline_of(context: &lambda_runtime::Context) -> Option<SystemTime> {
+    let deadline = context.deadline();
+    let a_day_ago = SystemTime::now().checked_sub(Duration::from_secs(86_400))?;
+    if deadline < a_day_ago {
+        tracing::warn!(
+            deadline_ms = context.deadline,
+            "the Runtime API's deadline is not a time (Lambda sends milliseconds since the epoch): records are started without a deadline check"
+        );
+        return None;
+    }
+    Some(deadline)
+}
+
 /// Whether a record may start: the first one always; later ones while the margin is left.
 struct Clock<'a> {
     pipeline: &'a Pipeline,
-    deadline: SystemTime,
+    deadline: Option<SystemTime>,
     started_any: bool,
 }
 
 impl Clock<'_> {
     /// `Ok` to start `item` (and counts it as started), else the error it fails with.
     fn start(&mut self, item: &Item) -> Result<(), Error> {
+        let Some(deadline) = self.deadline else {
+            return Ok(());
+        };
         let margin = self.pipeline.margin(MIN_DEADLINE_MARGIN);
-        let remaining = self
-            .deadline
+        let remaining = deadline
             .duration_since(SystemTime::now())
             .unwrap_or_default();
         if self.started_any && remaining < margin {
@@ -58,7 +77,7 @@ pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<Va
     let request_id = event.context.request_id.clone();
     let mut clock = Clock {
         pipeline,
-        deadline: event.context.deadline(),
+        deadline: deadline_of(&event.context),
         started_any: false,
     };
     let invocation = parse_invocation(&event.payload).map_err(|e| {
@@ -116,5 +135,27 @@ pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<Va
             }
             Ok(json!({"batchItemFailures": failures}))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_that_is_no_time_is_ignored() {
+        let mut context = lambda_runtime::Context::default();
+        context.deadline = 600_000; // what cargo lambda watch sends
+        assert_eq!(deadline_of(&context), None);
+        let soon = SystemTime::now() + Duration::from_secs(3);
+        context.deadline = soon
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let deadline = deadline_of(&context).expect("a real deadline");
+        assert!(
+            deadline <= soon
+                && soon.duration_since(deadline).unwrap_or_default() < Duration::from_millis(2)
+        );
     }
 }

@@ -35,17 +35,17 @@ async fn an_upload_becomes_renditions_in_the_other_account() {
         summary,
         [
             (
-                "renditions/photos/hello world.jpg/thumb.jpg".to_owned(),
+                "renditions/photos/été 2026 (1)+.jpg/thumb.jpg".to_owned(),
                 200,
                 150
             ),
             (
-                "renditions/photos/hello world.jpg/small.jpg".to_owned(),
+                "renditions/photos/été 2026 (1)+.jpg/small.jpg".to_owned(),
                 800,
                 600
             ),
             (
-                "renditions/photos/hello world.jpg/large.jpg".to_owned(),
+                "renditions/photos/été 2026 (1)+.jpg/large.jpg".to_owned(),
                 1600,
                 1200
             ),
@@ -58,7 +58,7 @@ async fn an_upload_becomes_renditions_in_the_other_account() {
         .destination_admin
         .get_object()
         .bucket(&h.aws.destination.bucket)
-        .key("renditions/photos/hello world.jpg/thumb.jpg")
+        .key("renditions/photos/été 2026 (1)+.jpg/thumb.jpg")
         .send()
         .await
         .expect("the destination admin reads the thumbnail");
@@ -68,7 +68,7 @@ async fn an_upload_becomes_renditions_in_the_other_account() {
     assert_eq!(meta.get("source-bucket"), Some(&h.aws.source.bucket));
     assert_eq!(
         meta.get("source-key").map(String::as_str),
-        Some("photos/hello%20world.jpg")
+        Some("photos/%C3%A9t%C3%A9%202026%20%281%29%2B.jpg")
     );
     assert_eq!(
         meta.get("source-etag").map(|s| json!(s)),
@@ -109,7 +109,7 @@ async fn an_upload_becomes_renditions_in_the_other_account() {
     let direct = testkit::s3_client(&h.aws.execution_role_config().await)
         .put_object()
         .bucket(&h.aws.destination.bucket)
-        .key("renditions/photos/hello world.jpg/thumb.jpg")
+        .key("renditions/photos/été 2026 (1)+.jpg/thumb.jpg")
         .body(ByteStream::from_static(b"x"))
         .send()
         .await;
@@ -140,7 +140,7 @@ async fn removals_delete_renditions_only_when_the_source_is_gone() {
     let outputs = deleted["outputs"].as_array().expect("outputs");
     assert_eq!(outputs.len(), 3);
     assert!(
-        outputs.contains(&json!({"key": "renditions/photos/hello world.jpg/thumb.jpg", "content_type": null, "width": null, "height": null, "bytes": null})),
+        outputs.contains(&json!({"key": "renditions/photos/été 2026 (1)+.jpg/thumb.jpg", "content_type": null, "width": null, "height": null, "bytes": null})),
         "{deleted}"
     );
     assert!(h.destination_keys().await.is_empty());
@@ -371,7 +371,7 @@ async fn failures_end_the_invocation_with_the_contracts_error_type_after_the_oth
         failure.message
     );
     assert!(
-        failure.message.contains("photos/hello world.jpg")
+        failure.message.contains("photos/été 2026 (1)+.jpg")
             && failure.message.contains("photos/logo with alpha.png"),
         "{}",
         failure.message
@@ -482,7 +482,7 @@ async fn versioned_buckets_pin_reads_to_the_events_version() {
         .destination_admin
         .head_object()
         .bucket(&h.aws.destination.bucket)
-        .key("renditions/photos/hello world.jpg/thumb.jpg")
+        .key("renditions/photos/été 2026 (1)+.jpg/thumb.jpg")
         .send()
         .await
         .expect("head")

@@ -254,7 +254,8 @@ async fn a_create_that_lost_a_race_with_a_removal_takes_back_what_it_wrote() {
     );
     for d in deletes {
         assert!(
-            d.uri().contains("/out/photos/hello%20world.jpg/"),
+            d.uri()
+                .contains("/out/photos/%C3%A9t%C3%A9%202026%20%281%29%2B.jpg/"),
             "{}",
             d.uri()
         );
@@ -269,7 +270,7 @@ async fn a_create_that_lost_a_race_with_a_removal_takes_back_what_it_wrote() {
 async fn a_removal_keeps_a_rendition_replaced_since_it_was_read() {
     // The removal reads the renditions, then finds the source gone, then deletes: a re-upload
     // whose render replaced the thumbnail in between keeps it (If-Match on the ETag read).
-    let listing = r#"<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>dst-bucket</Name><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>out/photos/hello world.jpg/thumb.jpg</Key><ETag>"old"</ETag><Size>10</Size></Contents></ListBucketResult>"#;
+    let listing = r#"<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>dst-bucket</Name><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>out/photos/été 2026 (1)+.jpg/thumb.jpg</Key><ETag>"old"</ETag><Size>10</Size></Contents></ListBucketResult>"#;
     let replay = StaticReplayClient::new(vec![
         assume_role_ok(),
         response(200, &[], listing.as_bytes().to_vec()),
@@ -279,7 +280,7 @@ async fn a_removal_keeps_a_rendition_replaced_since_it_was_read() {
                 ("etag", "\"old\""),
                 ("x-amz-meta-generated-by", "transform/0.1.0"),
                 ("x-amz-meta-source-bucket", "example-source-bucket"),
-                ("x-amz-meta-source-key", "photos/hello%20world.jpg"),
+                ("x-amz-meta-source-key", "photos/%C3%A9t%C3%A9%202026%20%281%29%2B.jpg"),
             ],
             vec![],
         ),

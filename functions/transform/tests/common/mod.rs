@@ -186,7 +186,7 @@ pub fn status(result: &Value) -> (String, Value) {
     )
 }
 
-pub const HELLO: &str = "photos/hello world.jpg";
+pub const HELLO: &str = "photos/été 2026 (1)+.jpg";
 
 pub fn md5_of(data: &[u8]) -> impl std::fmt::LowerHex {
     use md5::Digest;
