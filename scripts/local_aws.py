@@ -23,6 +23,13 @@ Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` 
       `--lambda-env-file` the same as KEY=VALUE lines for `cargo lambda watch --env-file`;
       `--sam-env-vars` the settings as `sam local invoke --env-vars` JSON.
 
+  Faults: requests signed with temporary credentials (the pipeline's, never an admin's) for a
+  bucket or role whose name holds "chaos" get, at random, S3's 503 SlowDown or 500
+  InternalError instead of an answer (FAULT_S3_RATE), and every other AssumeRole call STS's
+  Throttling (FAULT_STS_EVERY). Nothing else is touched, so one server serves the fault tests and every
+  other test at once. FAULT_SEED (environment) fixes the random sequence.
+  GET /_local_aws/faults answers how many of each were injected so far.
+
   put --state-file FILE --account source|destination --bucket B --key K --file F
   list --state-file FILE --account source|destination --bucket B
       Upload a file / list a bucket as an account's admin (setting up and checking results).
@@ -52,6 +59,71 @@ ADMIN_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
+
+
+FAULT_MARKER = "chaos"
+FAULT_S3_RATE = 0.3
+# Every other AssumeRole call (the first, third, ...), so that each test sees at least one.
+FAULT_STS_EVERY = 2
+
+
+class Faults:
+    """WSGI middleware in front of moto: see "Faults" in the module's documentation."""
+
+    def __init__(self, app, seed):
+        import random
+
+        self.app = app
+        self.random = random.Random(seed)
+        self.lock = threading.Lock()
+        self.counts = {"s3": 0, "sts": 0}
+        self.sts_calls = 0
+
+    def __call__(self, environ, start_response):
+        import io
+
+        if environ.get("PATH_INFO") == "/_local_aws/faults":
+            with self.lock:
+                data = json.dumps(self.counts).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+            return [data]
+        if not environ.get("HTTP_X_AMZ_SECURITY_TOKEN"):
+            return self.app(environ, start_response)
+        target = environ.get("PATH_INFO", "") + environ.get("HTTP_HOST", "")
+        service = "s3"
+        if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "/") == "/":
+            # STS (and every query-protocol service) posts a form: read it, then put it back.
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)
+            if b"Action=AssumeRole" not in body:
+                return self.app(environ, start_response)
+            service, target = "sts", body.decode("utf-8", "replace")
+        if FAULT_MARKER not in target:
+            return self.app(environ, start_response)
+        with self.lock:
+            roll = self.random.random()
+            rate = FAULT_S3_RATE
+            if service == "sts":
+                self.sts_calls += 1
+                rate, roll = 1.0, (0.0 if self.sts_calls % FAULT_STS_EVERY == 1 else 1.0)
+            if roll >= rate:
+                return self.app(environ, start_response)
+            self.counts[service] += 1
+        if service == "sts":
+            status, code, message = "400 Bad Request", "Throttling", "Rate exceeded"
+            body = (f'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+                    f"<Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>")
+        else:
+            status, code, message = (
+                ("503 Slow Down", "SlowDown", "Please reduce your request rate.")
+                if roll < rate / 2
+                else ("500 Internal Server Error", "InternalError", "We encountered an internal error. Please try again.")
+            )
+            body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>fault</RequestId></Error>"
+        data = body.encode()
+        start_response(status, [("Content-Type", "application/xml"), ("Content-Length", str(len(data)))])
+        return [data]
 
 
 def log(message):
@@ -125,7 +197,23 @@ def serve(args):
     # One line per request drowns the test output; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    class FaultyMotoServer(ThreadedMotoServer):
+        """moto's threaded server with the fault layer in front of its application."""
+
+        def _server_entry(self):
+            from moto.moto_server.werkzeug_app import (
+                DomainDispatcherApplication,
+                MotoRequestHandler,
+                create_backend_app,
+            )
+            from werkzeug.serving import make_server
+
+            app = Faults(DomainDispatcherApplication(create_backend_app), os.environ.get("FAULT_SEED"))
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    server = FaultyMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
