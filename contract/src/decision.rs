@@ -17,9 +17,20 @@
 //!    carries this `rendition-spec` (unless `force`);
 //! 6. otherwise: `key-too-long`, `too-large` by the object's length, or render and write.
 
-use crate::event::compare_sequencers;
+use crate::event::{Record, compare_sequencers};
 use crate::outputs::encode_source_key;
 use crate::response::{Reject, Skip};
+
+/// Step 1: whether a record concerns `SOURCE_BUCKET` (when set) and lies under
+/// `SOURCE_PREFIX` (any of its key candidates); when not, it is `skipped/ignored-event`
+/// without reading anything. (Event types not handled are told apart by the event parser.)
+pub fn in_scope(r: &Record, source_bucket: Option<&str>, source_prefix: &str) -> bool {
+    source_bucket.is_none_or(|b| b == r.bucket)
+        && r.key
+            .candidates()
+            .iter()
+            .any(|k| k.starts_with(source_prefix))
+}
 
 /// One object of the source bucket, as a GetObject or HeadObject shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

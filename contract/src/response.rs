@@ -285,6 +285,16 @@ mod tests {
                 "key-too-long"
             ]
         );
+        use imaging::Rejection as R;
+        for (rejection, reject) in [
+            (R::NotAnImage("x".into()), Reject::NotAnImage),
+            (R::Corrupt("x".into()), Reject::Corrupt),
+            (R::TooLarge("x".into()), Reject::TooLarge),
+            (R::UnsupportedFormat("x".into()), Reject::UnsupportedFormat),
+        ] {
+            assert_eq!(Reject::of(&rejection), reject, "{rejection}");
+            assert_eq!(Reject::of(&rejection).as_str(), rejection.reason());
+        }
         assert_eq!(Disposition::Deleted.label(), "deleted");
         assert_eq!(Disposition::Skipped(Skip::Gone).label(), "skipped/gone");
         assert_eq!(

@@ -458,3 +458,65 @@ fn removal_decisions() {
         assert_eq!(removal(BUCKET, KEY, current, &found), expect, "{states}");
     }
 }
+
+#[test]
+fn records_outside_the_source_are_ignored_before_anything_is_read() {
+    use crate::event::{EventKey, Kind, Record};
+    let record = |bucket: &str, key: EventKey| Record {
+        kind: Kind::Created,
+        event_name: "ObjectCreated:Put".into(),
+        bucket: bucket.into(),
+        key,
+        version_id: None,
+        etag: None,
+        size: None,
+        sequencer: None,
+    };
+    let decoded = |k: &str| EventKey::Decoded(k.into());
+    let rows = [
+        (
+            "no SOURCE_BUCKET set: any bucket",
+            record("any", decoded(KEY)),
+            None,
+            "",
+            true,
+        ),
+        (
+            "SOURCE_BUCKET",
+            record(BUCKET, decoded(KEY)),
+            Some(BUCKET),
+            "photos/",
+            true,
+        ),
+        (
+            "another bucket",
+            record("other", decoded(KEY)),
+            Some(BUCKET),
+            "",
+            false,
+        ),
+        (
+            "outside SOURCE_PREFIX",
+            record(BUCKET, decoded("private/a.jpg")),
+            Some(BUCKET),
+            "photos/",
+            false,
+        ),
+        (
+            "an EventBridge key whose decoding lies under the prefix",
+            record(
+                BUCKET,
+                EventKey::Candidates {
+                    given: "photos%2Fa.jpg".into(),
+                    decoded: Some("photos/a.jpg".into()),
+                },
+            ),
+            Some(BUCKET),
+            "photos/",
+            true,
+        ),
+    ];
+    for (states, r, bucket, prefix, expect) in rows {
+        assert_eq!(in_scope(&r, bucket, prefix), expect, "{states}");
+    }
+}

@@ -148,11 +148,7 @@ impl Pipeline {
     /// Whether the record concerns `SOURCE_BUCKET`/`SOURCE_PREFIX` (when set).
     fn in_scope(&self, r: &Record) -> bool {
         let source = &self.config.shared.source;
-        source.bucket.as_deref().is_none_or(|b| b == r.bucket)
-            && r.key
-                .candidates()
-                .iter()
-                .any(|k| k.starts_with(&source.prefix))
+        contract::decision::in_scope(r, source.bucket.as_deref(), &source.prefix)
     }
 }
 
