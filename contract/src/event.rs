@@ -4,7 +4,8 @@
 //! - the same inside SQS messages (`Records[].body`), each message its own unit of failure;
 //! - EventBridge `Object Created` / `Object Deleted` from `aws.s3`, keys as given (with the
 //!   form-decoded key as a fallback, since AWS does not document whether they are encoded);
-//! - the `s3:TestEvent`.
+//! - the `s3:TestEvent`;
+//! - S3 Batch Operations tasks ([`crate::batch`]).
 //!
 //! Anything else is an `InvalidEvent` error naming what arrived.
 
@@ -114,10 +115,15 @@ pub enum Invocation {
     Direct(Vec<Item>),
     /// An SQS batch: failures are reported per message.
     Sqs(Vec<Message>),
+    /// An S3 Batch Operations job's tasks: a result per task.
+    Batch(Box<crate::batch::BatchInvocation>),
 }
 
 /// Parses an invocation's payload.
 pub fn parse_invocation(payload: &Value) -> Result<Invocation, Error> {
+    if crate::batch::is_batch(payload) {
+        return crate::batch::parse(payload).map(|b| Invocation::Batch(Box::new(b)));
+    }
     let is_sqs = payload
         .get("Records")
         .and_then(Value::as_array)
@@ -318,7 +324,7 @@ fn eventbridge(value: &Value) -> Result<Item, Error> {
 /// an ETag of hex digits (`-N` for multipart uploads), a version id of visible ASCII, a
 /// sequencer of hex digits. Anything else would become a malformed header (a request the SDK
 /// cannot build, retried for nothing) or spoofed metadata, so the event is invalid.
-fn checked(r: Record) -> Result<Item, Error> {
+pub(crate) fn checked(r: Record) -> Result<Item, Error> {
     let field = |what: &str, value: &str, expected: &str| {
         let shown: String = value.chars().take(80).collect();
         Error::invalid_event(format!(

@@ -30,6 +30,18 @@ pub fn events(data: &[u8]) {
             .filter_map(|m| m.items.ok())
             .flatten()
             .collect(),
+        Ok(Invocation::Batch(batch)) => {
+            for task in &batch.tasks {
+                if let Err(e) = &task.item {
+                    assert_eq!(e.error_type(), "InvalidEvent", "{e}");
+                }
+            }
+            batch
+                .tasks
+                .into_iter()
+                .filter_map(|t| t.item.ok())
+                .collect()
+        }
         Err(e) => {
             assert_eq!(e.error_type(), "InvalidEvent", "{e}");
             return;

@@ -8,6 +8,7 @@
 //! - [`settings`], [`arn`]: the shared environment variables, parsed once per cold start.
 //! - [`config`], [`limits`]: the transform's own settings (renditions, input limits, metrics).
 //! - [`event`]: the events `transform` accepts (S3, SQS, EventBridge, the test event).
+//! - [`batch`]: S3 Batch Operations events (schemas 1.0 and 2.0) and their response.
 //! - [`response`]: the RESULT, its statuses and reasons.
 //! - [`decision`]: what to do with a record, from what was read (the order of decisions).
 //! - [`outputs`]: output keys and user metadata.
@@ -15,6 +16,7 @@
 //! - [`fuzzing`]: the checks of the `events`, `settings` and `outputs` fuzz targets.
 
 pub mod arn;
+pub mod batch;
 pub mod config;
 pub mod decision;
 pub mod error;

@@ -20,7 +20,7 @@ fn sample(name: &str) -> Value {
 fn direct(name: &str) -> Vec<Item> {
     match parse_invocation(&sample(name)).expect(name) {
         Invocation::Direct(items) => items,
-        Invocation::Sqs(_) => panic!("{name} parsed as SQS"),
+        other => panic!("{name} parsed as {other:?}"),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::event::{Invocation, Item, parse_invocation};
 use crate::pipeline::Pipeline;
 use crate::report::{describe, handle_reported};
 use crate::response::Response;
+use contract::batch;
 
 /// The least time kept free before the deadline once a record has run.
 pub const MIN_DEADLINE_MARGIN: Duration = Duration::from_secs(5);
@@ -105,6 +106,33 @@ pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<Va
                 Some(failure) => Err(failure),
                 None => Ok(json!(Response { results })),
             }
+        }
+        Invocation::Batch(batch) => {
+            let mut results = Vec::with_capacity(batch.tasks.len());
+            for task in &batch.tasks {
+                let outcome = match (&batch.refusal, &task.item) {
+                    (Some(refusal), _) => Err(Error::invalid_event(refusal.to_string())),
+                    (None, Err(e)) => Err(Error::invalid_event(e.to_string())),
+                    (None, Ok(item)) => match clock.start(item) {
+                        Ok(()) => handle_reported(pipeline, &request_id, item, batch.force).await,
+                        Err(e) => Err(e),
+                    },
+                };
+                if let Err(e) = &outcome {
+                    tracing::warn!(request_id, task_id = task.task_id.as_deref(), error_type = e.error_type(), error = %e, "task failed");
+                }
+                let answer = match &outcome {
+                    Ok(o) => Ok((&o.result, o.detail.as_deref())),
+                    Err(e) => Err(e),
+                };
+                results.push(batch::task_result(task.task_id.as_deref(), answer));
+            }
+            serde_json::to_value(batch::response(&batch, results)).map_err(|e| {
+                Failure::from(Error::Internal {
+                    what: "serialising the Batch Operations response".into(),
+                    detail: e.to_string(),
+                })
+            })
         }
         Invocation::Sqs(messages) => {
             let mut failures = Vec::new();
