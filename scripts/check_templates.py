@@ -96,6 +96,24 @@ def self_test():
         assert any(f" {logical_id} " in p for p in found), f"the guard missed resource {logical_id}: {found}"
     fine = {"Resources": {"F": {"Type": "AWS::S3::BucketPolicy", "Properties": {"PolicyDocument": {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}}}}}
     assert guard(fine, "fine") == [], "a Deny of s3:* is fine"
+    import copy
+
+    source = load(str(ROOT / "template.yaml"))
+    assert batch_role_problems(source) == [], batch_role_problems(source)
+    role = lambda doc: doc["Resources"]["BatchOperationsRole"]["Properties"]
+    statements = lambda doc: role(doc)["Policies"][0]["PolicyDocument"]["Statement"]
+    widened = []
+    for change in [
+        lambda d: statements(d)[0].__setitem__("Resource", "*"),
+        lambda d: role(d)["AssumeRolePolicyDocument"]["Statement"][0].pop("Condition"),
+        lambda d: statements(d).append({"Sid": "More", "Effect": "Allow", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::b/*"}),
+        lambda d: statements(d)[1].pop("Condition"),
+        lambda d: d["Parameters"]["BatchOperations"].__setitem__("Default", "Enabled"),
+    ]:
+        doc = copy.deepcopy(source)
+        change(doc)
+        widened.append(bool(batch_role_problems(doc)))
+    assert all(widened), f"the Batch Operations role check missed a change: {widened}"
     print("self-test: the guard catches what it must")
 
 
@@ -108,6 +126,51 @@ def packages():
         bins = [p.stem for p in (manifest.parent / "src" / "bin").glob("*.rs")] or [name]
         found[name] = bins
     return found
+
+
+BATCH_ROLE_ACTIONS = {
+    "InvokeTransform": ({"lambda:InvokeFunction"}, [{"Fn::GetAtt": ["Transform", "Arn"]}]),
+    "ListSourceForGeneratedManifests": ({"s3:ListBucket"}, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${SourceBucket}"}]),
+    "ReadSourceForGeneratedManifests": ({"s3:GetObject", "s3:GetObjectVersion"}, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${SourceBucket}/${SourcePrefix}*"}]),
+    "ReadManifests": ({"s3:GetObject", "s3:GetObjectVersion"}, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchManifestBucket}/${BatchManifestPrefix}*"}]),
+    "WriteReportsAndGeneratedManifests": ({"s3:PutObject"}, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchReportBucket}/${BatchReportPrefix}*"}]),
+    "LocateManifestAndReportBuckets": ({"s3:GetBucketLocation"}, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchManifestBucket}"}, {"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchReportBucket}"}]),
+}
+
+
+def batch_role_problems(doc, name="template.yaml"):
+    """The Batch Operations role is exactly what CONTRACT.md and the README say."""
+    problems = []
+    params = doc.get("Parameters") or {}
+    if (params.get("BatchOperations") or {}).get("Default") != "Disabled":
+        problems.append(f"{name}: BatchOperations is not Disabled by default")
+    role = (doc.get("Resources") or {}).get("BatchOperationsRole")
+    if not role:
+        return problems + [f"{name}: no BatchOperationsRole"]
+    if role.get("Condition") != "HasBatchOperations":
+        problems.append(f"{name}: BatchOperationsRole is not behind the HasBatchOperations condition")
+    props = role.get("Properties") or {}
+    trust = as_list((props.get("AssumeRolePolicyDocument") or {}).get("Statement"))
+    expected_trust = [{"Effect": "Allow", "Principal": {"Service": "batchoperations.s3.amazonaws.com"}, "Action": "sts:AssumeRole",
+                       "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]
+    if trust != expected_trust:
+        problems.append(f"{name}: BatchOperationsRole's trust is not exactly batchoperations.s3.amazonaws.com for this account: {trust}")
+    seen = {}
+    for policy in as_list(props.get("Policies")):
+        for st in as_list((policy.get("PolicyDocument") or {}).get("Statement")):
+            seen[st.get("Sid")] = (set(as_list(st.get("Action"))), as_list(st.get("Resource")), st)
+    if set(seen) != set(BATCH_ROLE_ACTIONS):
+        problems.append(f"{name}: BatchOperationsRole's statements are {sorted(k or '?' for k in seen)}, not {sorted(BATCH_ROLE_ACTIONS)}")
+    for sid, (actions, resources) in BATCH_ROLE_ACTIONS.items():
+        if sid in seen and (seen[sid][0] != actions or seen[sid][1] != resources or seen[sid][2].get("Effect") != "Allow"):
+            problems.append(f"{name}: BatchOperationsRole statement {sid} allows {sorted(seen[sid][0])} on {seen[sid][1]}, not {sorted(actions)} on {resources}")
+    listing = seen.get("ListSourceForGeneratedManifests")
+    if listing and (listing[2].get("Condition") or {}).get("StringLike", {}).get("s3:prefix") != {"Fn::Sub": "${SourcePrefix}*"}:
+        problems.append(f"{name}: BatchOperationsRole lists the source bucket outside SourcePrefix")
+    outputs = doc.get("Outputs") or {}
+    if (outputs.get("BatchOperationsRoleArn") or {}).get("Value") != {"Fn::GetAtt": ["BatchOperationsRole", "Arn"]}:
+        problems.append(f"{name}: no BatchOperationsRoleArn output")
+    return problems
 
 
 def main():
@@ -173,6 +236,10 @@ def main():
         events = {c.get("Event") for c in notification.get(kind) or []}
         if events != wanted:
             problems.append(f"template.yaml: {logical_id} subscribes {sorted(e for e in events if e)}, not {sorted(wanted)}")
+
+    # 6. The Batch Operations job role: off by default, trusted by the service for this account
+    #    only, allowed exactly what a LambdaInvoke job over the source bucket needs.
+    problems += batch_role_problems(source)
 
     for p in problems:
         print(f"FAIL {p}")
