@@ -1,23 +1,32 @@
 #!/usr/bin/env python3
-"""Benchmarks, side by side in one run, on this machine: `render` against libvips (pyvips).
+"""Benchmarks, side by side in one run, on this machine: `render` against libvips (pyvips),
+Pillow, and the decode floor (libjpeg-turbo's own `djpeg`).
 
 Run with `bench/run` (it builds the release binaries and provides the venv).
 
-Task: one 12 MP JPEG photo -> the contract's default renditions (fit inside 1920, 800 and 200
-pixel boxes, JPEG quality 82), one thread each:
+Task: each input -> the contract's default renditions (fit inside 1920, 800 and 200 pixel
+boxes, JPEG quality 82), one thread each. Inputs: a 12 MP JPEG photo (4000x3000), a 24 MP JPEG
+(6000x4000), the 12 MP photo as PNG (8-bit RGB) and as lossy WebP. Tools:
 - render: the whole process, `--repeat 11` minus `--repeat 1`, divided by 10 (so process start
   and file reading are not counted); peak RSS of the `--repeat 1` process.
-- libvips, the best reference: decode once to 1920 (`thumbnail_buffer`, shrink-on-load), then
+- libvips, the reference: decode once to 1920 (`thumbnail_buffer`, shrink-on-load), then
   cascade (`thumbnail_image` to 800 from the 1920 result, to 200 from the 800), JPEG Q82 each,
-  `VIPS_CONCURRENCY=1`; in-process median of 11 iterations; peak RSS of its process.
-Rounds alternate the two tools so machine noise hits both alike; medians are reported.
+  `VIPS_CONCURRENCY=1`, operation cache off; in-process median of 11 iterations.
+- Pillow, at its best: `draft()` (libjpeg's DCT scaling, JPEG only) to at least 1920, then a
+  chained Lanczos resize (1920 from the decoded image, 800 from the 1920, 200 from the 800),
+  JPEG quality 82 each; in-process median of 11.
+- the decode floor (JPEG only): `djpeg -scale 1/2` (libjpeg-turbo-progs), the scale render
+  decodes at; median wall time of 11 processes. What is left above it is resizing and encoding.
+Rounds alternate the tools so machine noise hits all alike; medians are reported, with the
+ratios. The outputs' total bytes are compared with libvips' (the same quality, 82). The figures
+go to stdout as JSON and to bench/results/ (JSON and the SVG chart the README shows).
 
 Also: the transform binary's first Runtime API poll after process start (a fake Runtime API on
 127.0.0.1 records when `/runtime/invocation/next` is first requested).
 
 The photo: "Kleiber" by Lukas Baubkus (CC-BY-SA-3.0), from Debian's lomiri-wallpapers-20.04
-package, center-cropped to 4:3 and resized to 4000x3000 (Q90). It is fetched and derived here,
-not committed.
+package, center-cropped and resized (the 24 MP one is upscaled from it). Derived here, not
+committed.
 """
 
 import http.server
@@ -38,28 +47,47 @@ CACHE = Path(os.environ.get("BENCH_CACHE", Path.home() / ".cache" / "cross-accou
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
 
-def photo():
-    """The 12 MP benchmark photo, derived once from Debian's package."""
-    out = CACHE / "photo-12mp.jpg"
-    if out.exists():
-        return out
+def source_photo(tmp):
+    """The wallpaper the inputs are derived from, out of Debian's package."""
+    subprocess.run(["apt-get", "download", "lomiri-wallpapers-20.04"], cwd=tmp, check=True, capture_output=True)
+    deb = next(Path(tmp).glob("lomiri-wallpapers-20.04_*.deb"))
+    subprocess.run(["dpkg", "-x", str(deb), tmp + "/x"], check=True)
+    return next(Path(tmp).glob("x/usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg"))
+
+
+# In a child process: pyvips here would swell this process, and every child forked from it
+# counts the parent's pages in its peak RSS until it execs.
+DERIVE = """
+import sys, pyvips
+src, out, w, h, kind = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+im = pyvips.Image.new_from_file(src)
+cw = min(im.width, int(im.height * w / h)); ch = int(cw * h / w)
+im = im.crop((im.width - cw) // 2, (im.height - ch) // 2, cw, ch).resize((w + 1) / cw, vscale=(h + 1) / ch)
+im = im.crop(0, 0, w, h)
+if kind == "jpeg": im.jpegsave(out, Q=90, strip=True)
+elif kind == "png": im.pngsave(out, compression=6, strip=True)
+else: im.webpsave(out, Q=80, strip=True)
+"""
+
+INPUTS = [
+    # name, file, width, height, format
+    ("12 MP JPEG", "photo-12mp.jpg", 4000, 3000, "jpeg"),
+    ("24 MP JPEG", "photo-24mp.jpg", 6000, 4000, "jpeg"),
+    ("12 MP PNG", "photo-12mp.png", 4000, 3000, "png"),
+    ("12 MP WebP", "photo-12mp.webp", 4000, 3000, "webp"),
+]
+
+
+def inputs():
+    """The benchmark inputs, derived once."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["apt-get", "download", "lomiri-wallpapers-20.04"], cwd=tmp, check=True, capture_output=True)
-        deb = next(Path(tmp).glob("lomiri-wallpapers-20.04_*.deb"))
-        subprocess.run(["dpkg", "-x", str(deb), tmp + "/x"], check=True)
-        src = next(Path(tmp).glob("x/usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg"))
-        # In a child process: pyvips here would swell this process, and every child forked from
-        # it counts the parent's pages in its peak RSS until it execs.
-        derive = (
-            "import sys, pyvips\n"
-            "im = pyvips.Image.new_from_file(sys.argv[1])\n"
-            "w = int(im.height * 4 / 3)\n"
-            "im = im.crop((im.width - w) // 2, 0, w, im.height).resize(4000 / w).crop(0, 0, 4000, 3000)\n"
-            "im.jpegsave(sys.argv[2], Q=90, strip=True)\n"
-        )
-        subprocess.run([sys.executable, "-c", derive, str(src), str(out)], check=True)
-    return out
+    missing = [i for i in INPUTS if not (CACHE / i[1]).exists()]
+    if missing:
+        with tempfile.TemporaryDirectory() as tmp:
+            src = source_photo(tmp)
+            for _, name, w, h, kind in missing:
+                subprocess.run([sys.executable, "-c", DERIVE, str(src), str(CACHE / name), str(w), str(h), kind], check=True)
+    return [(label, CACHE / name, w, h, kind) for label, name, w, h, kind in INPUTS]
 
 
 def run_measured(cmd, env=None):
@@ -76,43 +104,78 @@ def run_measured(cmd, env=None):
 VIPS_SCRIPT = r"""
 import json, os, statistics, sys, time
 import pyvips
+pyvips.cache_set_max(0)
 data = open(sys.argv[1], "rb").read()
 times = []
 for _ in range(11):
     t = time.perf_counter()
-    large = pyvips.Image.thumbnail_buffer(data, 1920).copy_memory()
-    large.jpegsave_buffer(Q=82)
-    small = large.thumbnail_image(800).copy_memory()
-    small.jpegsave_buffer(Q=82)
-    small.thumbnail_image(200).jpegsave_buffer(Q=82)
+    large = pyvips.Image.thumbnail_buffer(data, 1920, height=1920, size="down").copy_memory()
+    a = large.jpegsave_buffer(Q=82, keep="none")
+    small = large.thumbnail_image(800, height=800, size="down").copy_memory()
+    b = small.jpegsave_buffer(Q=82, keep="none")
+    c = small.thumbnail_image(200, height=200, size="down").jpegsave_buffer(Q=82, keep="none")
     times.append(time.perf_counter() - t)
 version = ".".join(str(pyvips.version(i)) for i in range(3))
-print(json.dumps({"median_ms": statistics.median(times) * 1000, "version": version}))
+print(json.dumps({"median_ms": statistics.median(times) * 1000, "version": version, "bytes": len(a) + len(b) + len(c)}))
+"""
+
+PILLOW_SCRIPT = r"""
+import io, json, statistics, sys, time
+import PIL
+from PIL import Image
+data = open(sys.argv[1], "rb").read()
+def fit(im, box):
+    scale = min(box / im.width, box / im.height, 1.0)
+    return im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.LANCZOS)
+def save(im):
+    out = io.BytesIO(); im.save(out, "JPEG", quality=82); return out.tell()
+times = []
+for _ in range(11):
+    t = time.perf_counter()
+    im = Image.open(io.BytesIO(data))
+    if im.format == "JPEG":
+        im.draft("RGB", (1920, 1920))
+    im = im.convert("RGB")
+    large = fit(im, 1920); a = save(large)
+    small = fit(large, 800); b = save(small)
+    thumb = fit(small, 200); c = save(thumb)
+    times.append(time.perf_counter() - t)
+print(json.dumps({"median_ms": statistics.median(times) * 1000, "version": PIL.__version__, "bytes": a + b + c}))
 """
 
 
-def vips_round(image, python=sys.executable):
-    env = dict(os.environ, VIPS_CONCURRENCY="1")
+def script_round(script, image, python=sys.executable, env=None):
+    """One in-process benchmark script: (median ms, peak RSS MB, its JSON)."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(VIPS_SCRIPT)
+        f.write(script)
     try:
-        start = time.perf_counter()
         proc = subprocess.Popen([python, f.name, str(image)], stdout=subprocess.PIPE, env=env)
         out = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit("pyvips failed")
+            raise SystemExit(f"{script[:40]!r} failed on {image}")
         result = json.loads(out)
-        return result["median_ms"], usage.ru_maxrss / 1024, result["version"]
+        return result["median_ms"], usage.ru_maxrss / 1024, result
     finally:
         os.unlink(f.name)
 
 
+def djpeg_round(image, scale):
+    """The decode floor: median wall ms of 11 djpeg processes at `scale`."""
+    times = []
+    for _ in range(11):
+        wall, _ = run_measured(["djpeg", "-scale", scale, "-outfile", os.devnull, str(image)])
+        times.append(wall * 1000)
+    return statistics.median(times)
+
+
 def render_round(image, out_dir):
+    """(ms per image, peak RSS MB, total output bytes)."""
     render = str(TARGET / "release" / "render")
     one, rss = run_measured([render, str(image), "--out", out_dir, "--repeat", "1"])
     eleven, _ = run_measured([render, str(image), "--out", out_dir, "--repeat", "11"])
-    return (eleven - one) / 10 * 1000, rss
+    written = sum(f.stat().st_size for f in (Path(out_dir) / image.name).iterdir())
+    return (eleven - one) / 10 * 1000, rss, written
 
 
 class FirstPoll(http.server.BaseHTTPRequestHandler):
@@ -167,46 +230,83 @@ def first_poll_ms():
     return statistics.median(results)
 
 
+def median_of(values):
+    return round(statistics.median(values), 1)
+
+
 def main():
-    image = photo()
+    images = inputs()
     out_dir = tempfile.mkdtemp()
-    # References: pyvips-binary (PyPI's libvips build), and when bench/run found one, the
-    # system's libvips (Debian's, with the SIMD libjpeg-turbo).
-    references = {"pyvips-binary": sys.executable}
-    if os.environ.get("BENCH_SYSTEM_PYTHON"):
-        references["libvips (Debian)"] = os.environ["BENCH_SYSTEM_PYTHON"]
-    render_ms, render_rss = [], []
-    ref_ms = {name: [] for name in references}
-    ref_rss = {name: [] for name in references}
-    versions = {}
+    vips_env = dict(os.environ, VIPS_CONCURRENCY="1")
+    tools = ["render", "libvips", "Pillow", "decode floor"]
+    ms = {(label, t): [] for label, *_ in images for t in tools}
+    rss = {(label, t): [] for label, *_ in images for t in tools}
+    sizes, versions = {}, {}
     try:
         for _ in range(ROUNDS):
-            ms, rss = render_round(image, out_dir)
-            render_ms.append(ms)
-            render_rss.append(rss)
-            for name, python in references.items():
-                ms, rss, versions[name] = vips_round(image, python)
-                ref_ms[name].append(ms)
-                ref_rss[name].append(rss)
+            for label, path, w, h, kind in images:
+                t, m, b = render_round(path, out_dir)
+                ms[label, "render"].append(t); rss[label, "render"].append(m); sizes[label, "render"] = b
+                t, m, r = script_round(VIPS_SCRIPT, path, env=vips_env)
+                ms[label, "libvips"].append(t); rss[label, "libvips"].append(m); sizes[label, "libvips"] = r["bytes"]
+                versions["libvips"] = r["version"]
+                t, m, r = script_round(PILLOW_SCRIPT, path)
+                ms[label, "Pillow"].append(t); rss[label, "Pillow"].append(m); sizes[label, "Pillow"] = r["bytes"]
+                versions["Pillow"] = r["version"]
+                if kind == "jpeg":
+                    ms[label, "decode floor"].append(djpeg_round(path, "1/2"))
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    r = statistics.median(render_ms)
-    result = {
-        "photo": f"{image.name} (4000x3000, {image.stat().st_size / 1e6:.1f} MB)",
-        "rounds": ROUNDS,
-        "render": {"ms_median": round(r, 1), "peak_rss_mb": round(max(render_rss), 1), "ms_all": [round(x, 1) for x in render_ms]},
-    }
-    for name in references:
-        v = statistics.median(ref_ms[name])
-        result[name] = {
-            "version": versions[name],
-            "ms_median": round(v, 1),
-            "peak_rss_mb": round(max(ref_rss[name]), 1),
-            "render_ratio": round(r / v, 2),
-            "ms_all": [round(x, 1) for x in ref_ms[name]],
-        }
+    versions["djpeg"] = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libjpeg-turbo-progs"],
+                                       capture_output=True, text=True).stdout or "?"
+    result = {"rounds": ROUNDS, "versions": versions, "inputs": {}}
+    for label, path, w, h, kind in images:
+        r = statistics.median(ms[label, "render"])
+        entry = {"file": f"{path.name} ({w}x{h}, {path.stat().st_size / 1e6:.1f} MB)"}
+        for t in tools:
+            if not ms[label, t]:
+                continue
+            v = statistics.median(ms[label, t])
+            entry[t] = {"ms_median": round(v, 1), "render_ratio": round(r / v, 2),
+                        "ms_all": [round(x, 1) for x in ms[label, t]]}
+            if rss[label, t]:
+                entry[t]["peak_rss_mb"] = round(max(rss[label, t]), 1)
+            if (label, t) in sizes:
+                entry[t]["output_bytes"] = sizes[label, t]
+                entry[t]["bytes_vs_libvips"] = round(sizes[label, t] / sizes[label, "libvips"], 3)
+        result["inputs"][label] = entry
     result["transform_first_poll_ms_median"] = round(first_poll_ms(), 1)
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    (results / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    (results / "bench.svg").write_text(chart(result, tools))
     print(json.dumps(result, indent=2))
+
+
+def chart(result, tools):
+    """A bar chart of the medians, per input and tool (SVG, no dependency)."""
+    colours = {"render": "#2b6cb0", "libvips": "#dd6b20", "Pillow": "#718096", "decode floor": "#38a169"}
+    rows = [(label, t, entry[t]["ms_median"]) for label, entry in result["inputs"].items() for t in tools if t in entry]
+    top = max(v for *_, v in rows)
+    width, left, bar_h, gap = 760, 190, 16, 10
+    height = 40 + len(rows) * (bar_h + 4) + len(result["inputs"]) * gap + 30
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           '<text x="10" y="20" font-size="14" font-weight="bold">ms per image, default renditions (median, one thread; lower is better)</text>']
+    y, last = 36, None
+    for label, t, v in rows:
+        if label != last:
+            y += gap
+            last = label
+        w = (width - left - 70) * v / top
+        out.append(f'<text x="10" y="{y + 12}">{label if t == "render" else ""}</text>')
+        out.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{t}</text>')
+        out.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colours[t]}"/>')
+        out.append(f'<text x="{left + w + 4:.1f}" y="{y + 12}">{v:.0f}</text>')
+        y += bar_h + 4
+    out.append(f'<text x="10" y="{height - 8}" fill="#555">bench/run, {result["rounds"]} rounds; libvips {result["versions"]["libvips"]} (pyvips-binary), Pillow {result["versions"]["Pillow"]}, djpeg {result["versions"]["djpeg"]}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
