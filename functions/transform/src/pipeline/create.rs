@@ -53,9 +53,13 @@ impl Pipeline {
         let opened = self.open_source(r).await?;
         let key = opened.key;
         let wanted = self.wanted(&key);
-        // Read what the decision may need: nothing more once the record's object is missing.
+        // Read what the decision may need: nothing more once the record's object is missing
+        // or is one of our own outputs (step 2 decides before anything else is read; with
+        // SOURCE_BUCKET = DESTINATION_BUCKET every rendition written comes back as an event).
         let (current, found) = match &opened.pinned {
-            Pinned::Found { .. } => {
+            Pinned::Found {
+                own_output: false, ..
+            } => {
                 let current = self.current(&r.bucket, &key).await?;
                 let found = match &wanted {
                     Some(_) => {
@@ -66,7 +70,7 @@ impl Pipeline {
                 };
                 (current, found)
             }
-            Pinned::Missing | Pinned::Changed => (None, vec![]),
+            Pinned::Found { .. } | Pinned::Missing | Pinned::Changed => (None, vec![]),
         };
         let decision = decision::create(&Create {
             bucket: &r.bucket,
