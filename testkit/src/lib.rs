@@ -416,3 +416,17 @@ pub fn lambda_context(timeout: std::time::Duration) -> lambda_runtime::Context {
         .unwrap_or(0);
     context
 }
+
+/// Turns versioning on in `bucket`, as its account's admin `s3`.
+pub async fn enable_versioning(s3: &aws_sdk_s3::Client, bucket: &str) {
+    s3.put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("versioning on");
+}

@@ -243,17 +243,7 @@ fn created_event(
 async fn backfilled_renditions_order_correctly_against_later_events() {
     let aws = local_aws().pipeline(PipelineOptions::tagged("backfill-order"));
     let admin = local_aws().admin_s3(Account::Source).await;
-    admin
-        .put_bucket_versioning()
-        .bucket(&aws.source.bucket)
-        .versioning_configuration(
-            aws_sdk_s3::types::VersioningConfiguration::builder()
-                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("versioning on");
+    testkit::enable_versioning(&admin, &aws.source.bucket).await;
     let put = |body: Vec<u8>| {
         admin
             .put_object()

@@ -79,17 +79,7 @@ impl Harness {
 
     /// Turns versioning on in the source bucket.
     pub async fn versioned(&self) {
-        self.source_admin
-            .put_bucket_versioning()
-            .bucket(&self.aws.source.bucket)
-            .versioning_configuration(
-                aws_sdk_s3::types::VersioningConfiguration::builder()
-                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("versioning on");
+        testkit::enable_versioning(&self.source_admin, &self.aws.source.bucket).await;
     }
 
     /// Uploads and says what S3 made of it: (ETag without quotes, version id).
