@@ -7,9 +7,15 @@
 2. Least privilege (what cfn-guard rules would say): no Allow statement with `*` or `s3:*`
    actions, no Allow of an S3 action on Resource "*", no managed `*FullAccess` policy, no SAM
    policy template granting full access.
-3. Every setting of the contract is an environment variable of every function, fed by a
-   parameter, and every parameter has a description and an allowed pattern or values.
+3. Each function gets exactly its own settings, each fed by a parameter: the pipeline's three
+   (transform, backfill, access-check) every setting of the contract (BACKFILL_CONCURRENCY
+   backfill only), upload-url only its own (nothing of the destination, no ExternalId); no
+   Globals environment hands anything to every function. Every parameter has a description and
+   an allowed pattern or values.
 4. The README names every parameter of both templates.
+5. The S3 trigger subscribes every event the contract handles, in both modes.
+6. The Batch Operations job role and 7. upload-url's uploader role are exactly what
+   CONTRACT.md says, statement by statement (the self-test widens each and sees it caught).
 
 `--self-test` first runs check 2 on bad snippets, so the guard is known to catch them.
 `--list-functions` only prints the template's function logical ids (for CI's build check).
@@ -31,6 +37,18 @@ CONTRACT_SETTINGS = [
     "SOURCE_ACCOUNT_ID", "RENDITIONS", "MAX_INPUT_BYTES", "MAX_INPUT_PIXELS",
     "BACKFILL_CONCURRENCY", "METRICS_NAMESPACE", "AWS_ENDPOINT_URL",
 ]
+PIPELINE_SETTINGS = [v for v in CONTRACT_SETTINGS if v != "BACKFILL_CONCURRENCY"]
+UPLOAD_SETTINGS = [
+    "SOURCE_BUCKET", "SOURCE_PREFIX", "SOURCE_ACCOUNT_ID", "MAX_INPUT_BYTES", "UPLOAD_PREFIX",
+    "UPLOAD_CONTENT_TYPES", "UPLOAD_MAX_BYTES", "UPLOAD_EXPIRES_SECONDS", "AWS_ENDPOINT_URL",
+]
+# Besides its settings: what the template sets for the runtime (not fed by a parameter).
+FUNCTION_SETTINGS = {
+    "Transform": (PIPELINE_SETTINGS, {"GLIBC_TUNABLES"}),
+    "Backfill": (CONTRACT_SETTINGS, {"GLIBC_TUNABLES"}),
+    "AccessCheck": (PIPELINE_SETTINGS, set()),
+    "UploadUrlFunction": (UPLOAD_SETTINGS, {"SOURCE_SUFFIX"}),
+}
 
 
 def as_list(v):
@@ -114,6 +132,26 @@ def self_test():
         change(doc)
         widened.append(bool(batch_role_problems(doc)))
     assert all(widened), f"the Batch Operations role check missed a change: {widened}"
+    assert uploader_role_problems(source) == [], uploader_role_problems(source)
+    assert settings_problems(source) == [], settings_problems(source)
+    uploader = lambda doc: doc["Resources"]["UploaderRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    env = lambda doc, fn: doc["Resources"][fn]["Properties"]["Environment"]["Variables"]
+    widened = []
+    for change, check in [
+        (lambda d: uploader(d)[0].__setitem__("Action", ["s3:PutObject", "s3:GetObject"]), uploader_role_problems),
+        (lambda d: uploader(d)[0].__setitem__("Resource", {"Fn::Sub": "arn:${AWS::Partition}:s3:::${SourceBucket}/*"}), uploader_role_problems),
+        (lambda d: uploader(d).append({"Sid": "More", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b"}), uploader_role_problems),
+        (lambda d: uploader(d)[3]["Fn::If"][1].__setitem__("Action", "kms:Decrypt"), uploader_role_problems),
+        (lambda d: d["Resources"]["UploadUrlFunction"]["Properties"]["FunctionUrlConfig"].__setitem__("AuthType", "NONE"), uploader_role_problems),
+        (lambda d: d["Resources"]["UploadCaller1Invoke"]["Properties"].pop("InvokedViaFunctionUrl"), uploader_role_problems),
+        (lambda d: env(d, "UploadUrlFunction").__setitem__("DESTINATION_EXTERNAL_ID", {"Ref": "DestinationExternalId"}), settings_problems),
+        (lambda d: env(d, "Transform").pop("DESTINATION_ROLE_ARN"), settings_problems),
+        (lambda d: d["Globals"]["Function"].__setitem__("Environment", {"Variables": {"A": "b"}}), settings_problems),
+    ]:
+        doc = copy.deepcopy(source)
+        change(doc)
+        widened.append(bool(check(doc)))
+    assert all(widened), f"the uploader role or settings check missed a change: {widened}"
     print("self-test: the guard catches what it must")
 
 
@@ -173,6 +211,80 @@ def batch_role_problems(doc, name="template.yaml"):
     return problems
 
 
+def settings_problems(doc, name="template.yaml"):
+    """Each function gets exactly its own settings, each fed by a parameter (check 3)."""
+    problems = []
+    if ((doc.get("Globals") or {}).get("Function") or {}).get("Environment"):
+        problems.append(f"{name}: Globals.Function.Environment hands settings to every function; give each function its own")
+    params = doc.get("Parameters") or {}
+    resources = doc.get("Resources") or {}
+    for logical_id, (wanted, runtime) in FUNCTION_SETTINGS.items():
+        env = ((((resources.get(logical_id) or {}).get("Properties") or {}).get("Environment") or {}).get("Variables")) or {}
+        for var in wanted:
+            value = env.get(var)
+            if not (isinstance(value, dict) and value.get("Ref") in params):
+                problems.append(f"{name}: the setting {var} of {logical_id} is not fed by a parameter")
+        extra = sorted(set(env) - set(wanted) - runtime)
+        if extra:
+            problems.append(f"{name}: {logical_id} gets settings that are not its own: {extra}")
+    functions = {k for k, v in resources.items() if v.get("Type") == "AWS::Serverless::Function"}
+    if functions - set(FUNCTION_SETTINGS):
+        problems.append(f"{name}: no settings are fixed for {sorted(functions - set(FUNCTION_SETTINGS))}")
+    return problems
+
+
+UPLOADER_ROLE_ACTIONS = {
+    "PutUploads": ({"s3:PutObject"}, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${SourceBucket}/${UploadPrefix}*"}]),
+    "WriteOwnLogs": ({"logs:CreateLogStream", "logs:PutLogEvents"}, [{"Fn::GetAtt": ["UploadUrlLogGroup", "Arn"]}]),
+    "Tracing": ({"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, ["*"]),
+    "EncryptUploads": ({"kms:GenerateDataKey"}, [{"Ref": "SourceKmsKeyArn"}]),
+}
+
+
+def uploader_role_problems(doc, name="template.yaml"):
+    """The uploader role can write under UploadPrefix and read nothing (CONTRACT.md, upload-url)."""
+    problems = []
+    params = doc.get("Parameters") or {}
+    if (params.get("UploadUrl") or {}).get("Default") != "Disabled":
+        problems.append(f"{name}: UploadUrl is not Disabled by default")
+    resources = doc.get("Resources") or {}
+    role = resources.get("UploaderRole")
+    fn = resources.get("UploadUrlFunction")
+    if not role or not fn:
+        return problems + [f"{name}: no UploaderRole or UploadUrlFunction"]
+    for logical_id, res in [("UploaderRole", role), ("UploadUrlFunction", fn)]:
+        if res.get("Condition") != "HasUploadUrl":
+            problems.append(f"{name}: {logical_id} is not behind the HasUploadUrl condition")
+    props = role.get("Properties") or {}
+    trust = as_list((props.get("AssumeRolePolicyDocument") or {}).get("Statement"))
+    if trust != [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]:
+        problems.append(f"{name}: UploaderRole's trust is not exactly lambda.amazonaws.com: {trust}")
+    if props.get("ManagedPolicyArns"):
+        problems.append(f"{name}: UploaderRole has managed policies; its permissions are its inline policy only")
+    seen = {}
+    for st in statements(props.get("Policies")):
+        seen[st.get("Sid")] = st
+    if set(seen) != set(UPLOADER_ROLE_ACTIONS):
+        problems.append(f"{name}: UploaderRole's statements are {sorted(k or '?' for k in seen)}, not {sorted(UPLOADER_ROLE_ACTIONS)}")
+    for sid, (actions, resources_) in UPLOADER_ROLE_ACTIONS.items():
+        st = seen.get(sid)
+        if st and (set(as_list(st.get("Action"))) != actions or as_list(st.get("Resource")) != resources_
+                   or st.get("Effect") != "Allow" or "Condition" in st or "NotResource" in st):
+            problems.append(f"{name}: UploaderRole statement {sid} allows {st.get('Action')} on {st.get('Resource')}, not {sorted(actions)} on {resources_}")
+    fprops = fn.get("Properties") or {}
+    if fprops.get("Role") != {"Fn::GetAtt": ["UploaderRole", "Arn"]}:
+        problems.append(f"{name}: UploadUrlFunction does not run as UploaderRole")
+    if (fprops.get("FunctionUrlConfig") or {}).get("AuthType") != "AWS_IAM":
+        problems.append(f"{name}: UploadUrlFunction's Function URL is not AuthType AWS_IAM")
+    for logical_id, res in resources.items():
+        p = res.get("Properties") or {}
+        if res.get("Type") == "AWS::Lambda::Permission" and p.get("FunctionName") == {"Ref": "UploadUrlFunction"}:
+            if p.get("Principal") in ("*", None) or (p.get("Action") == "lambda:InvokeFunctionUrl" and p.get("FunctionUrlAuthType") != "AWS_IAM") \
+                    or (p.get("Action") == "lambda:InvokeFunction" and p.get("InvokedViaFunctionUrl") is not True):
+                problems.append(f"{name}: {logical_id} opens upload-url beyond the given principals through its URL")
+    return problems
+
+
 def main():
     if "--list-functions" in sys.argv:
         resources = load(str(ROOT / "template.yaml")).get("Resources") or {}
@@ -209,12 +321,8 @@ def main():
     problems += guard(source, "template.yaml") + guard(destination, "destination/template.yaml")
 
     # 3. Settings and parameters.
-    env = (((source.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get("Variables") or {}
+    problems += settings_problems(source)
     params = source.get("Parameters") or {}
-    for var in CONTRACT_SETTINGS:
-        value = env.get(var)
-        if not (isinstance(value, dict) and value.get("Ref") in params):
-            problems.append(f"template.yaml: the setting {var} is not fed by a parameter in Globals.Function.Environment")
     for name, doc in [("template.yaml", source), ("destination/template.yaml", destination)]:
         for pname, p in (doc.get("Parameters") or {}).items():
             if not p.get("Description"):
@@ -241,12 +349,15 @@ def main():
     #    only, allowed exactly what a LambdaInvoke job over the source bucket needs.
     problems += batch_role_problems(source)
 
+    # 7. upload-url's uploader role: s3:PutObject under UploadPrefix, its log group, X-Ray, KMS.
+    problems += uploader_role_problems(source)
+
     for p in problems:
         print(f"FAIL {p}")
     if problems:
         sys.exit(1)
     print(f"templates: {len(functions)} function(s) for {len(pkgs)} package(s); least privilege holds; "
-          f"{len(CONTRACT_SETTINGS)} settings fed by parameters; README names every parameter")
+          f"each function's own settings fed by parameters; README names every parameter")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` 
 
   pipeline --state-file FILE --name NAME [--source-prefix P] [--destination-prefix P]
            [--writer-drop ACTION ...] [--execution-drop ACTION ...] [--env-file FILE]
+           [--upload-prefix P]
       Provisions one pipeline as CONTRACT.md describes it, on exact ARNs: a source bucket and the
       pipeline execution role in the source account, a destination bucket and the writer role
       (trusting the execution role with an ExternalId) in the destination account. Then assumes
@@ -21,7 +22,9 @@ Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` 
       `--env-file` also writes the function's environment (the contract's settings and the
       execution role's credentials, as Lambda would set them) as shell `export` lines;
       `--lambda-env-file` the same as KEY=VALUE lines for `cargo lambda watch --env-file`;
-      `--sam-env-vars` the settings as `sam local invoke --env-vars` JSON.
+      `--sam-env-vars` the settings as `sam local invoke --env-vars` JSON. `--upload-prefix P`
+      also provisions upload-url's uploader role (s3:PutObject on P*, nothing else) and
+      adds it, with its temporary credentials, as "uploader_role".
 
   Faults: requests signed with temporary credentials (the pipeline's, never an admin's) for a
   bucket or role whose name holds "chaos" get, at random, S3's 503 SlowDown or 500
@@ -30,9 +33,19 @@ Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` 
   other test at once. FAULT_SEED (environment) fixes the random sequence.
   GET /_local_aws/faults answers how many of each were injected so far.
 
+  Presigned requests: moto cannot serve query-signed requests with IAM enforcement on, so the
+  verifying layer of scripts/presigned.py checks their signature and expiry as S3 does and
+  forwards them header-signed with the same credentials; GET /_local_aws/presigned answers how
+  many it let through and refused.
+
   put --state-file FILE --account source|destination --bucket B --key K --file F
   list --state-file FILE --account source|destination --bucket B
       Upload a file / list a bucket as an account's admin (setting up and checking results).
+
+  put-with-grant --answer FILE --file F [--expect STATUS]
+  download --state-file FILE --account source|destination --bucket B --to DIR
+      The demo's upload with upload-url's grant, and its download of the destination into DIR
+      with a table of key, size and bytes (scripts/demo_files.py).
 
 Everything here is local and fake: the keys are moto's, valid only against this server.
 """
@@ -208,7 +221,10 @@ def serve(args):
             )
             from werkzeug.serving import make_server
 
-            app = Faults(DomainDispatcherApplication(create_backend_app), os.environ.get("FAULT_SEED"))
+            from presigned import Presigned
+
+            faults = Faults(DomainDispatcherApplication(create_backend_app), os.environ.get("FAULT_SEED"))
+            app = Presigned(faults)
             self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
             self._server_ready_event.set()
             self._server.serve_forever()
@@ -357,6 +373,9 @@ def pipeline(args):
     # What Lambda gives the function: the execution role's temporary credentials.
     sts = client("sts", endpoint, src["admin"])
     creds = sts.assume_role(RoleArn=execution_role_arn, RoleSessionName=f"lambda-{name}"[:64])["Credentials"]
+    uploader = None
+    if args.upload_prefix is not None:
+        uploader = uploader_role(iam_src, sts, src, name, source_bucket, args.upload_prefix)
 
     result = {
                 "endpoint": endpoint,
@@ -378,6 +397,8 @@ def pipeline(args):
                     },
                 },
             }
+    if uploader:
+        result["uploader_role"] = uploader
     if args.env_file:
         write_env_file(args.env_file, result)
     if args.lambda_env_file:
@@ -385,6 +406,38 @@ def pipeline(args):
     if args.sam_env_vars:
         write_sam_env_vars(args.sam_env_vars, result)
     print(json.dumps(result), flush=True)
+
+
+def uploader_role(iam_src, sts, src, name, source_bucket, upload_prefix):
+    """The upload-url function's role as the template defines it: s3:PutObject under the upload
+    prefix and nothing else; assumed as Lambda would hand it to the function."""
+    role = f"uploader-{name}"
+    arn = f"arn:aws:iam::{src['id']}:role/{role}"
+    iam_src.create_role(
+        RoleName=role,
+        AssumeRolePolicyDocument=policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com", "AWS": f"arn:aws:iam::{src['id']}:user/admin"},
+                "Action": "sts:AssumeRole",
+            }
+        ),
+    )
+    iam_src.put_role_policy(
+        RoleName=role,
+        PolicyName="uploader",
+        PolicyDocument=policy(allow({"s3:PutObject"}, [f"arn:aws:s3:::{source_bucket}/{upload_prefix}*"])),
+    )
+    creds = sts.assume_role(RoleArn=arn, RoleSessionName=f"lambda-upload-{name}"[:64])["Credentials"]
+    return {
+        "arn": arn,
+        "upload_prefix": upload_prefix,
+        "credentials": {
+            "access_key_id": creds["AccessKeyId"],
+            "secret_access_key": creds["SecretAccessKey"],
+            "session_token": creds["SessionToken"],
+        },
+    }
 
 
 def pipeline_settings(p):
@@ -451,6 +504,19 @@ def list_bucket(args):
             print(f"{obj['Size']:>10}  s3://{args.bucket}/{obj['Key']}")
 
 
+def put_with_grant_command(args):
+    from demo_files import put_with_grant
+
+    status = put_with_grant(args.answer, args.file)
+    sys.exit(0 if status == args.expect else 1)
+
+
+def download_command(args):
+    from demo_files import download
+
+    download(admin_s3(args), args.bucket, args.to)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -464,6 +530,7 @@ def main():
     p.add_argument("--destination-prefix", default="")
     p.add_argument("--writer-drop", action="append", default=[], metavar="ACTION")
     p.add_argument("--execution-drop", action="append", default=[], metavar="ACTION")
+    p.add_argument("--upload-prefix", help="UPLOAD_PREFIX: also provision upload-url's uploader role, allowed s3:PutObject there only")
     p.add_argument("--env-file", help="also write the function's environment here as export lines")
     p.add_argument("--lambda-env-file", help="also write it as KEY=VALUE lines (cargo lambda watch --env-file)")
     p.add_argument("--sam-env-vars", help="also write the settings as sam local invoke --env-vars JSON")
@@ -475,8 +542,19 @@ def main():
         if name == "put":
             a.add_argument("--key", required=True)
             a.add_argument("--file", required=True)
+    g = sub.add_parser("put-with-grant", help="upload a file with upload-url's answer (URL and headers)")
+    g.add_argument("--answer", required=True, help="upload-url's response JSON")
+    g.add_argument("--file", required=True)
+    g.add_argument("--expect", type=int, default=200, help="the status that counts as success")
+    d = sub.add_parser("download", help="download a bucket into a folder as an account's admin, with a table")
+    d.add_argument("--state-file", required=True)
+    d.add_argument("--account", choices=["source", "destination"], required=True)
+    d.add_argument("--bucket", required=True)
+    d.add_argument("--to", required=True)
     args = parser.parse_args()
-    {"serve": serve, "pipeline": pipeline, "put": put, "list": list_bucket}[args.command](args)
+    commands = {"serve": serve, "pipeline": pipeline, "put": put, "list": list_bucket,
+                "put-with-grant": put_with_grant_command, "download": download_command}
+    commands[args.command](args)
 
 
 if __name__ == "__main__":

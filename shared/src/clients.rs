@@ -33,8 +33,14 @@ pub const CREDENTIALS_REFRESH_AHEAD: Duration = Duration::from_secs(60);
 /// Loads the SDK configuration as Lambda provides it (region and credentials from the
 /// environment), with the endpoint override of the settings (empty `AWS_ENDPOINT_URL` is unset).
 pub async fn load_sdk_config(settings: &Settings) -> SdkConfig {
+    load_sdk_config_at(settings.endpoint_url.as_deref()).await
+}
+
+/// [`load_sdk_config`] for a function without the shared settings (upload-url): `endpoint_url`
+/// is the parsed `AWS_ENDPOINT_URL`.
+pub async fn load_sdk_config_at(endpoint_url: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(url) = &settings.endpoint_url {
+    if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
     }
     loader.load().await

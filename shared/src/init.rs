@@ -42,6 +42,7 @@ pub const CAPPED_AT_DEBUG: &[&str] = &[
     "tower",
     "lambda_runtime",
     "lambda_runtime_api_client",
+    "lambda_http",
 ];
 
 /// Sets up tracing as Lambda expects, on stdout: see [`init_logging_with_writer`].

@@ -38,7 +38,7 @@ pub use contract::{arn, error, settings};
 
 pub use arn::RoleArn;
 pub use classify::Refusal;
-pub use clients::{Clients, DestinationS3, SourceS3, load_sdk_config};
+pub use clients::{Clients, DestinationS3, SourceS3, load_sdk_config, load_sdk_config_at};
 pub use error::{Error, Side};
 pub use failure::Failure;
 pub use settings::{DestinationSettings, Env, Settings, SourceSettings};

@@ -197,6 +197,9 @@ impl LocalAws {
         for action in &options.execution_drop {
             cmd.arg("--execution-drop").arg(action);
         }
+        if let Some(prefix) = &options.upload_prefix {
+            cmd.arg("--upload-prefix").arg(prefix);
+        }
         let out = cmd.output().expect("running scripts/local-aws pipeline");
         assert!(
             out.status.success(),
@@ -306,6 +309,8 @@ pub struct PipelineOptions {
     pub writer_drop: Vec<String>,
     /// Actions left out of the execution role's policy (a broken setup).
     pub execution_drop: Vec<String>,
+    /// `UPLOAD_PREFIX`: also provisions upload-url's uploader role (`s3:PutObject` there only).
+    pub upload_prefix: Option<String>,
 }
 
 impl PipelineOptions {
@@ -353,6 +358,17 @@ pub struct ExecutionRole {
     pub credentials: Keys,
 }
 
+/// upload-url's uploader role and the temporary credentials Lambda would hand the function.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploaderRole {
+    /// Its ARN.
+    pub arn: String,
+    /// `UPLOAD_PREFIX`, the only place it may put objects.
+    pub upload_prefix: String,
+    /// Its temporary credentials.
+    pub credentials: Keys,
+}
+
 /// One provisioned pipeline.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Pipeline {
@@ -369,6 +385,9 @@ pub struct Pipeline {
     pub destination: DestinationSide,
     /// The pipeline execution role.
     pub execution_role: ExecutionRole,
+    /// upload-url's role, when [`PipelineOptions::upload_prefix`] asked for it.
+    #[serde(default)]
+    pub uploader_role: Option<UploaderRole>,
 }
 
 impl Pipeline {

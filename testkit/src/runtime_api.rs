@@ -213,3 +213,34 @@ fn serve(
         writer.flush()?;
     }
 }
+
+/// A child process's stdout and stderr, drained on threads while it runs (a full pipe would
+/// block it: TRACE writes a lot). [`CapturedOutput::text`] waits for both to close.
+pub struct CapturedOutput {
+    stdout: std::thread::JoinHandle<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl CapturedOutput {
+    /// Takes the piped stdout and stderr of `child`.
+    pub fn of(child: &mut std::process::Child) -> Self {
+        fn drain(pipe: Option<Box<dyn Read + Send>>) -> std::thread::JoinHandle<String> {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_string(&mut text);
+                }
+                text
+            })
+        }
+        Self {
+            stdout: drain(child.stdout.take().map(|p| Box::new(p) as _)),
+            stderr: drain(child.stderr.take().map(|p| Box::new(p) as _)),
+        }
+    }
+
+    /// Everything written, stdout then stderr (call once the process has ended).
+    pub fn text(self) -> String {
+        self.stdout.join().unwrap_or_default() + &self.stderr.join().unwrap_or_default()
+    }
+}

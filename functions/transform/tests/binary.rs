@@ -10,14 +10,13 @@
 //! process, so Lambda would redeliver the whole batch and the good messages would end in the
 //! dead-letter queue). Now the batch succeeds and the WebP alone is rejected.
 
-use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use md5::Digest;
 use serde_json::{Value, json};
-use testkit::runtime_api::{Answer, RuntimeApi};
+use testkit::runtime_api::{Answer, CapturedOutput, RuntimeApi};
 use testkit::{Account, PipelineOptions, local_aws};
 
 /// The address space a 1 GB function leaves the process, as the issue measured it.
@@ -110,28 +109,7 @@ fn run(
         .spawn()
         .expect("starts transform");
 
-    // Drained while it runs: a full pipe would block the process (TRACE writes a lot).
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    let output = CapturedOutput::of(&mut child);
     // The answer, or the process's end (an abort answers nothing), within two minutes.
     let mut answers = vec![];
     let mut exited = None;
@@ -144,7 +122,7 @@ fn run(
     }
     let _ = child.kill();
     let _ = child.wait();
-    let log = stdout.join().unwrap_or_default() + &stderr.join().unwrap_or_default();
+    let log = output.text();
     (answers, exited, log)
 }
 
