@@ -16,9 +16,13 @@
 //! - [`runtime_api`]: a Lambda Runtime API on loopback, to run a real function binary.
 
 pub mod counting;
+mod pipeline;
 pub mod runtime_api;
 
-use std::collections::HashMap;
+pub use pipeline::{
+    DestinationSide, ExecutionRole, Pipeline, PipelineOptions, SourceSide, UploaderRole,
+};
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -294,134 +298,6 @@ pub fn unique_name(tag: &str) -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-/// What to provision.
-#[derive(Debug, Clone, Default)]
-pub struct PipelineOptions {
-    /// Part of the unique name, so a failing test's buckets are recognisable.
-    pub tag: String,
-    /// `SOURCE_PREFIX`.
-    pub source_prefix: String,
-    /// `DESTINATION_PREFIX`.
-    pub destination_prefix: String,
-    /// Actions left out of the writer role's policy (a broken setup).
-    pub writer_drop: Vec<String>,
-    /// Actions left out of the execution role's policy (a broken setup).
-    pub execution_drop: Vec<String>,
-    /// `UPLOAD_PREFIX`: also provisions upload-url's uploader role (`s3:PutObject` there only).
-    pub upload_prefix: Option<String>,
-}
-
-impl PipelineOptions {
-    /// Options with a tag and nothing else.
-    pub fn tagged(tag: &str) -> Self {
-        Self {
-            tag: tag.to_owned(),
-            ..Self::default()
-        }
-    }
-}
-
-/// The source side of a provisioned pipeline.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SourceSide {
-    /// Source account id.
-    pub account_id: String,
-    /// Source bucket.
-    pub bucket: String,
-    /// `SOURCE_PREFIX`.
-    pub prefix: String,
-}
-
-/// The destination side of a provisioned pipeline.
-#[derive(Debug, Clone, Deserialize)]
-pub struct DestinationSide {
-    /// Destination account id.
-    pub account_id: String,
-    /// Destination bucket.
-    pub bucket: String,
-    /// `DESTINATION_PREFIX`.
-    pub prefix: String,
-    /// The writer role.
-    pub role_arn: String,
-    /// The ExternalId its trust policy requires.
-    pub external_id: String,
-}
-
-/// The execution role and the temporary credentials Lambda would hand the function.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ExecutionRole {
-    /// Its ARN.
-    pub arn: String,
-    /// Its temporary credentials.
-    pub credentials: Keys,
-}
-
-/// upload-url's uploader role and the temporary credentials Lambda would hand the function.
-#[derive(Debug, Clone, Deserialize)]
-pub struct UploaderRole {
-    /// Its ARN.
-    pub arn: String,
-    /// `UPLOAD_PREFIX`, the only place it may put objects.
-    pub upload_prefix: String,
-    /// Its temporary credentials.
-    pub credentials: Keys,
-}
-
-/// One provisioned pipeline.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Pipeline {
-    /// The unique name.
-    #[serde(default)]
-    pub name: String,
-    /// The local AWS's URL.
-    pub endpoint: String,
-    /// Its region.
-    pub region: String,
-    /// Source side.
-    pub source: SourceSide,
-    /// Destination side.
-    pub destination: DestinationSide,
-    /// The pipeline execution role.
-    pub execution_role: ExecutionRole,
-    /// upload-url's role, when [`PipelineOptions::upload_prefix`] asked for it.
-    #[serde(default)]
-    pub uploader_role: Option<UploaderRole>,
-}
-
-impl Pipeline {
-    /// The contract's settings for this pipeline, as the template would set them.
-    pub fn env(&self) -> HashMap<String, String> {
-        [
-            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
-            ("AWS_REGION", self.region.as_str()),
-            ("AWS_LAMBDA_FUNCTION_NAME", "pipeline-under-test"),
-            ("SOURCE_BUCKET", self.source.bucket.as_str()),
-            ("SOURCE_PREFIX", self.source.prefix.as_str()),
-            ("DESTINATION_BUCKET", self.destination.bucket.as_str()),
-            ("DESTINATION_PREFIX", self.destination.prefix.as_str()),
-            ("DESTINATION_ROLE_ARN", self.destination.role_arn.as_str()),
-            (
-                "DESTINATION_EXTERNAL_ID",
-                self.destination.external_id.as_str(),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-    }
-
-    /// The `SdkConfig` a Lambda function running as the execution role would load.
-    pub async fn execution_role_config(&self) -> SdkConfig {
-        sdk_config(
-            &self.endpoint,
-            &self.region,
-            &self.execution_role.credentials,
-            "lambda-execution-role",
-        )
-        .await
-    }
 }
 
 /// A Lambda invocation context whose deadline is `timeout` from now, as the Runtime API would
