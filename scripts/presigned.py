@@ -13,7 +13,7 @@ header. This WSGI middleware stands in front of it and does what S3 does with on
 3. checks an `x-amz-checksum-sha256` header against the body (moto stores it unchecked);
 4. forwards the request header-signed with the same credentials (the `X-Amz-*` query
    parameters removed), so that moto then applies the role's policy, the preconditions
-   (`If-None-Match: *`), the checksum and everything else exactly as for any other request.
+   (`If-None-Match: *`) and everything else exactly as for any other request.
 
 Only temporary credentials (ASIA..., with a session token) are looked up: that is what a Lambda
 function signs with. The signature check is written here from the SigV4 specification with the
