@@ -3,7 +3,7 @@
 
 use crate::{Env, Error, Settings};
 
-use crate::limits::{DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_INPUT_PIXELS};
+use crate::limits::DEFAULT_MAX_INPUT_PIXELS;
 use imaging::{Limits, Rendition, parse_renditions, spec::DEFAULT_RENDITIONS};
 
 /// Default `METRICS_NAMESPACE`.
@@ -35,11 +35,7 @@ impl Config {
             .parse("RENDITIONS", parse_renditions)?
             .map_or_else(|| parse_renditions(DEFAULT_RENDITIONS), Ok)
             .map_err(|problem| Error::invalid_configuration("RENDITIONS", problem))?;
-        let max_input_bytes = env.integer(
-            "MAX_INPUT_BYTES",
-            1..=5 * 1024 * 1024 * 1024,
-            DEFAULT_MAX_INPUT_BYTES,
-        )?;
+        let max_input_bytes = env.max_input_bytes()?;
         let max_input_pixels = env.integer(
             "MAX_INPUT_PIXELS",
             1..=1_000_000_000,
@@ -90,6 +86,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+    use crate::limits::DEFAULT_MAX_INPUT_BYTES;
 
     fn config(extra: &[(&str, &str)]) -> Result<Config, Error> {
         let mut vars: HashMap<&str, &str> = HashMap::from([

@@ -57,6 +57,16 @@ where
             .transpose()
     }
 
+    /// `MAX_INPUT_BYTES`: the largest source object the pipeline reads (1 byte..=5 GiB, S3's
+    /// largest single PUT). One parse for transform's settings and upload-url's cap.
+    pub fn max_input_bytes(&self) -> Result<u64, Error> {
+        self.integer(
+            "MAX_INPUT_BYTES",
+            1..=5 * 1024 * 1024 * 1024,
+            crate::limits::DEFAULT_MAX_INPUT_BYTES,
+        )
+    }
+
     /// An unsigned integer within `range`, or `default` when unset.
     pub fn integer(
         &self,

@@ -12,9 +12,6 @@ pub const DEFAULT_CONTENT_TYPES: &str = "image/jpeg,image/png,image/gif,image/we
 pub const DEFAULT_MAX_BYTES: u64 = 25 * 1024 * 1024;
 /// Default `UPLOAD_EXPIRES_SECONDS`.
 pub const DEFAULT_EXPIRES_SECONDS: u64 = 300;
-/// `MAX_INPUT_BYTES`' default, the pipeline's: an upload larger than the pipeline reads would
-/// be stored and then rejected as `too-large`.
-pub const DEFAULT_MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A content type uploads may have, with the extension its keys get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,11 +95,9 @@ impl UploadSettings {
         if let Some(suffix) = env.optional("SOURCE_SUFFIX") {
             check_suffix(&content_types, &suffix)?;
         }
-        let max_input_bytes = env.integer(
-            "MAX_INPUT_BYTES",
-            1..=5 * 1024 * 1024 * 1024,
-            DEFAULT_MAX_INPUT_BYTES,
-        )?;
+        // The pipeline's own limit: an upload larger than transform reads would be stored and
+        // then rejected as `too-large`.
+        let max_input_bytes = env.max_input_bytes()?;
         let max_bytes = env.integer(
             "UPLOAD_MAX_BYTES",
             1..=max_input_bytes,
