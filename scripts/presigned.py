@@ -61,6 +61,12 @@ def _header(environ, name):
     return environ.get("HTTP_" + name.upper().replace("-", "_"))
 
 
+def _raw_path(environ):
+    """The path as the client sent it (still percent-encoded): what it signed."""
+    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
+    return raw_uri.split("?", 1)[0]
+
+
 def _session(access_key_id):
     """moto's assumed-role session of that access key, in whichever account: or None."""
     from moto.sts.models import sts_backends
@@ -82,8 +88,7 @@ class Refused(Exception):
 def verify(environ, now):
     """Checks a query-signed request; returns (session, region, signed header names, the query's
     other parameters) or raises Refused."""
-    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
-    raw_path = raw_uri.split("?", 1)[0]
+    raw_path = _raw_path(environ)
     pairs = urllib.parse.parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     q = {}
     for k, v in pairs:
@@ -170,7 +175,7 @@ def forward(environ, session, region, signed_headers, rest):
         actual = base64.b64encode(hashlib.sha256(body).digest()).decode()
         if not hmac.compare_digest(actual, declared):
             raise Refused("BadDigest", "The SHA256 you specified did not match the calculated checksum.")
-    raw_path = (environ.get("RAW_URI") or environ.get("PATH_INFO", "/")).split("?", 1)[0]
+    raw_path = _raw_path(environ)
     query = urllib.parse.urlencode(rest, quote_via=urllib.parse.quote, safe="-_.~")
     headers = {name: _header(environ, name) for name in signed_headers if name != "host"}
     url = f"http://{environ['HTTP_HOST']}{raw_path}" + (f"?{query}" if query else "")
