@@ -1,10 +1,11 @@
-//! The transform's settings: the shared ones plus renditions, input limits and the metrics
-//! namespace. Parsed once per cold start; every problem is an `InvalidConfiguration`.
+//! The transform's settings: the pipeline's (source, destination with its renditions, session)
+//! plus input limits and the metrics namespace. Parsed once per cold start; every problem is an
+//! `InvalidConfiguration`.
 
 use crate::{Env, Error, Settings};
 
 use crate::limits::DEFAULT_MAX_INPUT_PIXELS;
-use imaging::{Limits, Rendition, parse_renditions, spec::DEFAULT_RENDITIONS};
+use imaging::Limits;
 
 /// Default `METRICS_NAMESPACE`.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "S3CrossAccountTransform";
@@ -12,10 +13,8 @@ pub const DEFAULT_METRICS_NAMESPACE: &str = "S3CrossAccountTransform";
 /// Everything `transform` (and backfill, which runs the same pipeline) is configured with.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The settings every function shares (buckets, roles, prefixes, endpoint).
-    pub shared: Settings,
-    /// `RENDITIONS`.
-    pub renditions: Vec<Rendition>,
+    /// The pipeline's settings (source, destination and its renditions, session, endpoint).
+    pub settings: Settings,
     /// `MAX_INPUT_BYTES`.
     pub max_input_bytes: u64,
     /// `MAX_INPUT_PIXELS`.
@@ -30,11 +29,7 @@ impl Config {
     /// Parses the settings through `lookup` (only `main` passes the real environment).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let env = Env::new(lookup);
-        let shared = Settings::from_env(&env)?;
-        let renditions = env
-            .parse("RENDITIONS", parse_renditions)?
-            .map_or_else(|| parse_renditions(DEFAULT_RENDITIONS), Ok)
-            .map_err(|problem| Error::invalid_configuration("RENDITIONS", problem))?;
+        let settings = Settings::from_env(&env)?;
         let max_input_bytes = env.max_input_bytes()?;
         let max_input_pixels = env.integer(
             "MAX_INPUT_PIXELS",
@@ -58,12 +53,11 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned());
         let generated_by = format!(
             "{}/{}",
-            shared.function_name_or("transform"),
+            settings.function_name_or("transform"),
             env!("CARGO_PKG_VERSION")
         );
         Ok(Self {
-            shared,
-            renditions,
+            settings,
             max_input_bytes,
             max_input_pixels,
             metrics_namespace,
@@ -105,7 +99,7 @@ mod tests {
     #[test]
     fn defaults_are_the_contracts() {
         let c = config(&[]).expect("valid");
-        assert_eq!(c.renditions.len(), 3);
+        assert_eq!(c.settings.destination.renditions.len(), 3);
         assert_eq!(c.max_input_bytes, DEFAULT_MAX_INPUT_BYTES);
         assert_eq!(c.max_input_pixels, DEFAULT_MAX_INPUT_PIXELS);
         assert_eq!(c.metrics_namespace, "S3CrossAccountTransform");
@@ -129,7 +123,7 @@ mod tests {
             }
         }
         let c = config(&[("RENDITIONS", ""), ("MAX_INPUT_PIXELS", "")]).expect("empty is unset");
-        assert_eq!(c.renditions.len(), 3);
+        assert_eq!(c.settings.destination.renditions.len(), 3);
         assert_eq!(c.max_input_pixels, DEFAULT_MAX_INPUT_PIXELS);
     }
 }

@@ -75,13 +75,16 @@ pub fn settings(data: &[u8]) {
     let vars: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
     match Config::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned())) {
         Ok(config) => {
-            let name = &config.shared.destination.session_name;
+            let name = config.settings.session.name.as_str();
             assert!(
                 (2..=64).contains(&name.len()),
                 "a session name of {} bytes",
                 name.len()
             );
-            assert!(!config.renditions.is_empty(), "no renditions");
+            assert!(
+                !config.settings.destination.renditions.is_empty(),
+                "no renditions"
+            );
         }
         Err(e) => assert_eq!(e.error_type(), "InvalidConfiguration", "{e}"),
     }

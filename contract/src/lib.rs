@@ -5,7 +5,10 @@
 //! compiling the SDK.
 //!
 //! # Layout
-//! - [`settings`], [`arn`]: the shared environment variables, parsed once per cold start.
+//! - [`env`]: the one reader of the environment ([`Env`]).
+//! - [`ids`]: typed identifiers (bucket, account, region, KMS key, role ARN, ExternalId, session
+//!   name), parsed once.
+//! - [`settings`]: the settings per side (source, destination, AssumeRole session).
 //! - [`config`], [`limits`]: the transform's own settings (renditions, input limits, metrics).
 //! - [`event`]: the events `transform` accepts (S3, SQS, EventBridge, the test event).
 //! - [`batch`]: S3 Batch Operations events (schemas 1.0 and 2.0) and their response.
@@ -15,18 +18,20 @@
 //! - [`error`]: the one error type and its `errorType`s.
 //! - [`fuzzing`]: the checks of the `events`, `settings` and `outputs` fuzz targets.
 
-pub mod arn;
 pub mod batch;
 pub mod config;
 pub mod decision;
+pub mod env;
 pub mod error;
 pub mod event;
 pub mod fuzzing;
+pub mod ids;
 pub mod limits;
 pub mod outputs;
 pub mod response;
 pub mod settings;
 
-pub use arn::RoleArn;
+pub use env::Env;
 pub use error::{Error, Side};
-pub use settings::{DestinationSettings, Env, Settings, SourceSettings};
+pub use ids::{AccountId, BucketName, ExternalId, KmsKeyArn, Region, RoleArn, SessionName};
+pub use settings::{AssumeRoleSession, DestinationSettings, Settings, SourceSettings};

@@ -35,14 +35,11 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Error> {
     let settings = Settings::from_lookup(|k| std::env::var(k).ok())?;
-    let bucket =
-        settings.source.bucket.clone().ok_or_else(|| {
-            Error::invalid_configuration("SOURCE_BUCKET", "is required by this demo")
-        })?;
+    let bucket = settings.source.required_bucket("this example")?;
     let key = std::env::var("SOURCE_KEY").map_err(|_| {
         Error::invalid_configuration("SOURCE_KEY", "is required by this demo: the object to copy")
     })?;
-    let sdk = load_sdk_config(&settings).await;
+    let sdk = load_sdk_config(settings.endpoint_url.as_deref()).await;
     let clients = Clients::new(&sdk, &settings).await;
 
     // 1. Read as the execution role.
@@ -55,7 +52,7 @@ async fn run() -> Result<(), Error> {
         .send()
         .await
         .map_err(|e| {
-            src.refusal(e, "GetObject", &bucket, &key)
+            src.refusal(e, "GetObject", bucket.as_str(), &key)
                 .into_error(|_| Error::invalid_event(format!("s3://{bucket}/{key} does not exist")))
         })?;
     let etag = object.e_tag().unwrap_or_default().to_owned();

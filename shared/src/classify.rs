@@ -14,6 +14,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::error::{BoxError, Error, Side};
+use contract::{AccountId, RoleArn};
 
 /// The outcome of a refused S3 call.
 #[derive(Debug)]
@@ -70,9 +71,9 @@ pub(crate) struct SideContext {
     /// The variable that names this side's region.
     pub region_variable: &'static str,
     /// The writer role (destination side only).
-    pub role_arn: Option<String>,
+    pub role_arn: Option<RoleArn>,
     /// The expected owner sent as ExpectedBucketOwner, if any.
-    pub expected_owner: Option<String>,
+    pub expected_owner: Option<AccountId>,
 }
 
 /// The facts of an SDK error: HTTP status, error code and message, and a one-line description.
@@ -235,8 +236,16 @@ fn denied(call: Call<'_>, ctx: &SideContext, detail: String, source: Option<BoxE
             operation: call.operation,
             bucket: call.bucket.to_owned(),
             key: call.key.to_owned(),
-            role_arn: ctx.role_arn.clone().unwrap_or_default(),
-            expected_owner: ctx.expected_owner.clone().unwrap_or_default(),
+            role_arn: ctx
+                .role_arn
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            expected_owner: ctx
+                .expected_owner
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             detail,
             source,
         },
@@ -254,26 +263,26 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     let chain = DisplayErrorContext(err).to_string();
-    if ctx.role_arn.is_none() || call.side == Side::Source {
+    match (&ctx.role_arn, call.side) {
+        (Some(role_arn), Side::Destination) => assume_role_error(creds, role_arn, chain),
         // The source side uses the execution role's own credentials, which Lambda provides.
-        return denied(
+        _ => denied(
             call,
             ctx,
             format!("the execution role's credentials could not be loaded: {chain}"),
             None,
-        );
+        ),
     }
-    assume_role_error(creds, ctx, chain)
 }
 
 /// What a failed AssumeRole of the writer role means (access-check calls it directly).
-pub(crate) fn assume_role_failure(creds: &CredentialsError, ctx: &SideContext) -> Error {
-    assume_role_error(creds, ctx, DisplayErrorContext(creds).to_string())
+pub(crate) fn assume_role_failure(creds: &CredentialsError, role_arn: &RoleArn) -> Error {
+    assume_role_error(creds, role_arn, DisplayErrorContext(creds).to_string())
 }
 
-fn assume_role_error(creds: &CredentialsError, ctx: &SideContext, chain: String) -> Error {
-    let role_arn = ctx.role_arn.clone().unwrap_or_default();
-    let destination_account = role_arn.split(':').nth(4).unwrap_or_default().to_owned();
+fn assume_role_error(creds: &CredentialsError, role_arn: &RoleArn, chain: String) -> Error {
+    let destination_account = role_arn.account_id().to_string();
+    let role_arn = role_arn.to_string();
     let assume_role_denied = |detail: String| Error::AssumeRoleDenied {
         role_arn: role_arn.clone(),
         destination_account: destination_account.clone(),

@@ -24,21 +24,17 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use crate::classify::{Call, Refusal, SideContext, classify};
 use crate::error::{Error, Side};
 use crate::owner::ExpectedBucketOwner;
-use crate::settings::Settings;
+use crate::settings::{AssumeRoleSession, DestinationSettings, Settings, SourceSettings};
+use contract::{AccountId, BucketName, KmsKeyArn, RoleArn};
 
 /// How long before expiry the cached assumed-role credentials are refreshed. The SDK's default
 /// (10 s) is tight for a PutObject of a large rendition signed just before expiry.
 pub const CREDENTIALS_REFRESH_AHEAD: Duration = Duration::from_secs(60);
 
 /// Loads the SDK configuration as Lambda provides it (region and credentials from the
-/// environment), with the endpoint override of the settings (empty `AWS_ENDPOINT_URL` is unset).
-pub async fn load_sdk_config(settings: &Settings) -> SdkConfig {
-    load_sdk_config_at(settings.endpoint_url.as_deref()).await
-}
-
-/// [`load_sdk_config`] for a function without the shared settings (upload-url): `endpoint_url`
-/// is the parsed `AWS_ENDPOINT_URL`.
-pub async fn load_sdk_config_at(endpoint_url: Option<&str>) -> SdkConfig {
+/// environment), with the endpoint override `endpoint_url` (the parsed `AWS_ENDPOINT_URL`,
+/// [`Env::endpoint_url`](contract::Env::endpoint_url)). The one loader of every function.
+pub async fn load_sdk_config(endpoint_url: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
@@ -61,27 +57,25 @@ impl Clients {
     /// credentials cache, hence a new AssumeRole.
     pub async fn new(sdk: &SdkConfig, settings: &Settings) -> Self {
         Self {
-            source: SourceS3::new(sdk, settings),
-            destination: DestinationS3::new(sdk, settings).await,
+            source: SourceS3::new(sdk, &settings.source),
+            destination: DestinationS3::new(sdk, &settings.destination, &settings.session).await,
         }
     }
 }
 
-fn s3_config(sdk: &SdkConfig, settings: &Settings) -> aws_sdk_s3::config::Builder {
-    aws_sdk_s3::config::Builder::from(sdk)
-        // A local endpoint (moto) cannot resolve virtual-hosted bucket names.
-        .force_path_style(settings.endpoint_url.is_some())
+/// The S3 configuration every client starts from: the `SdkConfig`'s, path-style when it has an
+/// endpoint override (a local endpoint such as moto cannot resolve virtual-hosted bucket names).
+fn s3_config(sdk: &SdkConfig) -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::from(sdk).force_path_style(sdk.endpoint_url().is_some())
 }
 
 /// An S3 client of the *execution role* aimed at the destination bucket (its region, its
 /// expected owner): only for proving that this role cannot write there by itself
 /// (access-check's `direct-write-denied` step).
-pub fn execution_role_destination_client(sdk: &SdkConfig, settings: &Settings) -> Client {
-    let dst = &settings.destination;
-    let mut config =
-        s3_config(sdk, settings).interceptor(ExpectedBucketOwner::new(&dst.account_id));
+pub fn execution_role_destination_client(sdk: &SdkConfig, dst: &DestinationSettings) -> Client {
+    let mut config = s3_config(sdk).interceptor(ExpectedBucketOwner::new(&dst.account_id));
     if let Some(region) = &dst.region {
-        config = config.region(Region::new(region.clone()));
+        config = config.region(Region::new(region.to_string()));
     }
     Client::from_conf(config.build())
 }
@@ -95,9 +89,9 @@ pub struct SourceS3 {
 
 impl SourceS3 {
     /// Builds the client; with `SOURCE_ACCOUNT_ID`, every request carries ExpectedBucketOwner.
-    pub fn new(sdk: &SdkConfig, settings: &Settings) -> Self {
-        let mut config = s3_config(sdk, settings);
-        if let Some(owner) = &settings.source.account_id {
+    pub fn new(sdk: &SdkConfig, source: &SourceSettings) -> Self {
+        let mut config = s3_config(sdk);
+        if let Some(owner) = &source.account_id {
             config = config.interceptor(ExpectedBucketOwner::new(owner));
         }
         Self {
@@ -106,7 +100,7 @@ impl SourceS3 {
                 bucket_variable: "SOURCE_BUCKET",
                 region_variable: "AWS_REGION",
                 role_arn: None,
-                expected_owner: settings.source.account_id.clone(),
+                expected_owner: source.account_id.clone(),
             },
         }
     }
@@ -143,29 +137,34 @@ pub struct DestinationS3 {
     client: Client,
     without_owner_check: Client,
     provider: SharedCredentialsProvider,
-    bucket: String,
+    bucket: BucketName,
     prefix: String,
-    kms_key_arn: Option<String>,
+    kms_key_arn: Option<KmsKeyArn>,
+    role_arn: RoleArn,
+    expected_owner: AccountId,
     ctx: SideContext,
 }
 
 impl DestinationS3 {
     /// Builds the assume-role provider (STS in the function's region, through the `SdkConfig`'s
     /// endpoint and HTTP client) and the S3 client in `DESTINATION_REGION`.
-    pub async fn new(sdk: &SdkConfig, settings: &Settings) -> Self {
-        let dst = &settings.destination;
+    pub async fn new(
+        sdk: &SdkConfig,
+        dst: &DestinationSettings,
+        session: &AssumeRoleSession,
+    ) -> Self {
         // No session tags, no SourceIdentity: the trust policy would need sts:TagSession or
         // sts:SetSourceIdentity. The session name identifies the function in CloudTrail.
         let provider = SharedCredentialsProvider::new(
             AssumeRoleProvider::builder(dst.role_arn.as_str())
-                .external_id(&dst.external_id)
-                .session_name(&dst.session_name)
-                .session_length(dst.session_duration)
+                .external_id(dst.external_id.expose())
+                .session_name(session.name.as_str())
+                .session_length(session.duration)
                 .configure(sdk)
                 .build()
                 .await,
         );
-        let mut base = s3_config(sdk, settings)
+        let mut base = s3_config(sdk)
             .credentials_provider(provider.clone())
             .identity_cache(
                 IdentityCache::lazy()
@@ -173,7 +172,7 @@ impl DestinationS3 {
                     .build(),
             );
         if let Some(region) = &dst.region {
-            base = base.region(Region::new(region.clone()));
+            base = base.region(Region::new(region.to_string()));
         }
         let without_owner_check = Client::from_conf(base.clone().build());
         let client = Client::from_conf(
@@ -187,10 +186,12 @@ impl DestinationS3 {
             bucket: dst.bucket.clone(),
             prefix: dst.prefix.clone(),
             kms_key_arn: dst.kms_key_arn.clone(),
+            role_arn: dst.role_arn.clone(),
+            expected_owner: dst.account_id.clone(),
             ctx: SideContext {
                 bucket_variable: "DESTINATION_BUCKET",
                 region_variable: "DESTINATION_REGION",
-                role_arn: Some(dst.role_arn.to_string()),
+                role_arn: Some(dst.role_arn.clone()),
                 expected_owner: Some(dst.account_id.clone()),
             },
         }
@@ -202,7 +203,7 @@ impl DestinationS3 {
     pub async fn assume_role(&self) -> Result<Option<std::time::SystemTime>, Error> {
         match self.provider.provide_credentials().await {
             Ok(credentials) => Ok(credentials.expiry()),
-            Err(e) => Err(crate::classify::assume_role_failure(&e, &self.ctx)),
+            Err(e) => Err(crate::classify::assume_role_failure(&e, &self.role_arn)),
         }
     }
 
@@ -221,7 +222,12 @@ impl DestinationS3 {
 
     /// `DESTINATION_BUCKET`.
     pub fn bucket(&self) -> &str {
-        &self.bucket
+        self.bucket.as_str()
+    }
+
+    /// `DESTINATION_ROLE_ARN`: the writer role this client acts as.
+    pub fn role_arn(&self) -> &RoleArn {
+        &self.role_arn
     }
 
     /// `DESTINATION_PREFIX`.
@@ -231,7 +237,7 @@ impl DestinationS3 {
 
     /// The account the bucket must belong to (`DESTINATION_ACCOUNT_ID`).
     pub fn expected_owner(&self) -> &str {
-        self.ctx.expected_owner.as_deref().unwrap_or_default()
+        self.expected_owner.as_str()
     }
 
     /// `DESTINATION_PREFIX` + `relative`: where an output goes.
@@ -249,7 +255,7 @@ impl DestinationS3 {
         match &self.kms_key_arn {
             Some(arn) => put
                 .server_side_encryption(ServerSideEncryption::AwsKms)
-                .ssekms_key_id(arn)
+                .ssekms_key_id(arn.as_str())
                 .bucket_key_enabled(true),
             None => put,
         }
@@ -284,7 +290,7 @@ impl DestinationS3 {
         let call = Call {
             side: Side::Destination,
             operation,
-            bucket: &self.bucket,
+            bucket: self.bucket.as_str(),
             key,
         };
         classify(err, call, &self.ctx)

@@ -6,9 +6,8 @@
 //! on every request). This crate holds what every function of the pipeline shares.
 //!
 //! # Layout
-//! - [`settings`]: the contract's environment variables, parsed once per cold start into typed
-//!   [`Settings`]; every problem is an `InvalidConfiguration` naming the variable.
-//! - [`arn`]: role ARNs, checked up front.
+//! - [`settings`], [`ids`], [`env`] (from the `contract` crate): the environment, read once per
+//!   cold start into typed settings per side; every problem is an `InvalidConfiguration`.
 //! - [`clients`]: [`SourceS3`] (execution role) and [`DestinationS3`] (assumed writer role), built
 //!   once from one `SdkConfig`.
 //! - [`owner`]: the interceptor that puts ExpectedBucketOwner on every request.
@@ -21,7 +20,7 @@
 //! ```no_run
 //! # async fn cold_start() -> Result<(), cross_account_s3::Error> {
 //! let settings = cross_account_s3::Settings::from_lookup(|name| std::env::var(name).ok())?;
-//! let sdk = cross_account_s3::load_sdk_config(&settings).await;
+//! let sdk = cross_account_s3::load_sdk_config(settings.endpoint_url.as_deref()).await;
 //! let clients = cross_account_s3::Clients::new(&sdk, &settings).await;
 //! // lend `&clients` to every invocation
 //! # Ok(()) }
@@ -34,11 +33,12 @@ pub mod init;
 pub mod owner;
 
 // The SDK-free part of what every function shares lives in the `contract` crate.
-pub use contract::{arn, error, settings};
+pub use contract::{env, error, ids, settings};
 
-pub use arn::RoleArn;
 pub use classify::Refusal;
-pub use clients::{Clients, DestinationS3, SourceS3, load_sdk_config, load_sdk_config_at};
+pub use clients::{Clients, DestinationS3, SourceS3, load_sdk_config};
+pub use env::Env;
 pub use error::{Error, Side};
 pub use failure::Failure;
-pub use settings::{DestinationSettings, Env, Settings, SourceSettings};
+pub use ids::{AccountId, BucketName, ExternalId, KmsKeyArn, Region, RoleArn, SessionName};
+pub use settings::{AssumeRoleSession, DestinationSettings, Settings, SourceSettings};

@@ -20,9 +20,9 @@ pub(crate) struct ExpectedBucketOwner {
 }
 
 impl ExpectedBucketOwner {
-    pub(crate) fn new(account_id: impl Into<String>) -> Self {
+    pub(crate) fn new(account_id: &contract::AccountId) -> Self {
         Self {
-            account_id: account_id.into(),
+            account_id: account_id.to_string(),
         }
     }
 }

@@ -16,7 +16,7 @@ use aws_config::SdkConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use cross_account_s3::clients::execution_role_destination_client;
-use cross_account_s3::{Clients, Error, Refusal, Settings, Side};
+use cross_account_s3::{BucketName, Clients, Error, Refusal, Settings, Side};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -116,19 +116,22 @@ type Outcome = Result<String, (String, String)>;
 #[derive(Debug)]
 pub struct Checker {
     settings: Settings,
+    source_bucket: BucketName,
     sts: aws_sdk_sts::Client,
     clients: Clients,
     direct: aws_sdk_s3::Client,
 }
 
 impl Checker {
-    /// Builds the clients from the function's `SdkConfig` (the execution role).
-    pub async fn new(sdk: &SdkConfig, settings: Settings) -> Self {
+    /// Builds the clients from the function's `SdkConfig` (the execution role); `source_bucket`
+    /// is `SOURCE_BUCKET`, required at cold start.
+    pub async fn new(sdk: &SdkConfig, settings: Settings, source_bucket: BucketName) -> Self {
         Self {
             sts: aws_sdk_sts::Client::new(sdk),
             clients: Clients::new(sdk, &settings).await,
-            direct: execution_role_destination_client(sdk, &settings),
+            direct: execution_role_destination_client(sdk, &settings.destination),
             settings,
+            source_bucket,
         }
     }
 
@@ -211,7 +214,7 @@ impl Checker {
 
     async fn source_read(&self, event: &Value) -> Outcome {
         let src = &self.clients.source;
-        let bucket = self.settings.source.bucket.as_deref().unwrap_or_default();
+        let bucket = self.source_bucket.as_str();
         let prefix = &self.settings.source.prefix;
         let hint = |e: &Error| {
             hint_of(
@@ -284,6 +287,7 @@ impl Checker {
 
     async fn assume_role(&self) -> Outcome {
         let dst = &self.settings.destination;
+        let session = &self.settings.session;
         match self.clients.destination.assume_role().await {
             Ok(expiry) => {
                 let minutes = expiry
@@ -292,7 +296,7 @@ impl Checker {
                     .unwrap_or_default();
                 Ok(format!(
                     "assumed {} with the ExternalId (session {}{minutes})",
-                    dst.role_arn, dst.session_name
+                    dst.role_arn, session.name
                 ))
             }
             Err(e) => {

@@ -10,14 +10,16 @@ use serde_json::Value;
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let runtime_api = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
-    let settings = match Settings::from_lookup(|name| std::env::var(name).ok())
-        .and_then(|s| s.require_source_bucket("access-check"))
-    {
+    let settings = Settings::from_lookup(|name| std::env::var(name).ok()).and_then(|settings| {
+        let bucket = settings.source.required_bucket("access-check")?;
+        Ok((settings, bucket))
+    });
+    let (settings, source_bucket) = match settings {
         Ok(settings) => settings,
         Err(e) => fail_init(runtime_api.as_deref(), &e).await,
     };
-    let sdk = load_sdk_config(&settings).await;
-    let checker = Checker::new(&sdk, settings).await;
+    let sdk = load_sdk_config(settings.endpoint_url.as_deref()).await;
+    let checker = Checker::new(&sdk, settings, source_bucket).await;
     let checker = &checker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<Value, std::convert::Infallible>(serde_json::json!(checker.run(&event.payload).await))

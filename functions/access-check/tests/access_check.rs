@@ -13,7 +13,11 @@ use testkit::{Account, Pipeline, PipelineOptions, local_aws};
 async fn check(pipeline: &Pipeline, event: serde_json::Value) -> Report {
     let env = pipeline.env();
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
-    let checker = Checker::new(&pipeline.execution_role_config().await, settings).await;
+    let bucket = settings
+        .source
+        .required_bucket("access-check")
+        .expect("set");
+    let checker = Checker::new(&pipeline.execution_role_config().await, settings, bucket).await;
     checker.run(&event).await
 }
 
@@ -193,7 +197,14 @@ async fn a_bucket_of_another_account_is_told_apart_from_a_missing_permission() {
             .map(|(_, v)| (*v).to_owned())
     })
     .expect("settings");
-    let report = Checker::new(&sdk, settings).await.run(&json!({})).await;
+    let bucket = settings
+        .source
+        .required_bucket("access-check")
+        .expect("set");
+    let report = Checker::new(&sdk, settings, bucket)
+        .await
+        .run(&json!({}))
+        .await;
 
     let owner = report.step(Step::DestinationOwner).expect("step");
     assert!(!owner.ok, "{report:#?}");

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use cross_account_s3::{Error, Side};
+use cross_account_s3::{BucketName, Error, Side};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::task::JoinSet;
@@ -78,6 +78,7 @@ pub struct Response {
 #[derive(Debug, Clone)]
 pub struct Backfill {
     pipeline: Arc<Pipeline>,
+    bucket: BucketName,
     concurrency: usize,
 }
 
@@ -88,10 +89,12 @@ struct Slot {
 }
 
 impl Backfill {
-    /// Wires the pipeline (built once per cold start) and `BACKFILL_CONCURRENCY`.
-    pub fn new(pipeline: Pipeline, concurrency: usize) -> Self {
+    /// Wires the pipeline (built once per cold start), the source bucket it lists
+    /// (`SOURCE_BUCKET`, required at cold start) and `BACKFILL_CONCURRENCY`.
+    pub fn new(pipeline: Pipeline, bucket: BucketName, concurrency: usize) -> Self {
         Self {
             pipeline: Arc::new(pipeline),
+            bucket,
             concurrency: concurrency.max(1),
         }
     }
@@ -129,8 +132,8 @@ impl Backfill {
         request_id: &str,
     ) -> Result<Response, Error> {
         let config = self.pipeline.config();
-        let source_prefix = &config.shared.source.prefix;
-        let bucket = config.shared.source.bucket.clone().unwrap_or_default();
+        let source_prefix = &config.settings.source.prefix;
+        let bucket = self.bucket.as_str();
         let prefix = request
             .prefix
             .filter(|p| !p.is_empty())
@@ -169,14 +172,14 @@ impl Backfill {
             let mut list = src
                 .client()
                 .list_objects_v2()
-                .bucket(&bucket)
+                .bucket(bucket)
                 .prefix(&prefix)
                 .max_keys(page_size);
             if let Some(after) = &cursor {
                 list = list.start_after(after);
             }
             let page = list.send().await.map_err(|e| {
-                src.refusal(e, "ListObjectsV2", &bucket, &prefix)
+                src.refusal(e, "ListObjectsV2", bucket, &prefix)
                     .or_unexpected(Side::Source, "ListObjectsV2", &prefix)
             })?;
             listing_done = !page.is_truncated().unwrap_or(false);
@@ -204,7 +207,7 @@ impl Backfill {
                 let record = Record {
                     kind: Kind::Created,
                     event_name: "Backfill".into(),
-                    bucket: bucket.clone(),
+                    bucket: bucket.to_owned(),
                     key: EventKey::Decoded(key.to_owned()),
                     version_id: None,
                     etag: object.e_tag().map(|e| e.trim_matches('"').to_owned()),

@@ -15,16 +15,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let lookup = |name: &str| std::env::var(name).ok();
     let settings = Config::from_lookup(lookup).and_then(|config| {
         let concurrency = Env::new(lookup).integer("BACKFILL_CONCURRENCY", 1..=64, 8)?;
-        let shared = config.shared.clone().require_source_bucket("backfill")?;
-        Ok((Config { shared, ..config }, concurrency as usize))
+        let bucket = config.settings.source.required_bucket("backfill")?;
+        Ok((config, bucket, concurrency as usize))
     });
-    let (config, concurrency) = match settings {
+    let (config, bucket, concurrency) = match settings {
         Ok(settings) => settings,
         Err(e) => fail_init(runtime_api.as_deref(), &e).await,
     };
-    let sdk = load_sdk_config(&config.shared).await;
-    let clients = Clients::new(&sdk, &config.shared).await;
-    let backfill = Backfill::new(Pipeline::new(clients, config), concurrency);
+    let sdk = load_sdk_config(config.settings.endpoint_url.as_deref()).await;
+    let clients = Clients::new(&sdk, &config.settings).await;
+    let backfill = Backfill::new(Pipeline::new(clients, config), bucket, concurrency);
     let backfill = &backfill;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         // Without a usable deadline (a local emulator's), the 15 minutes Lambda allows at most.

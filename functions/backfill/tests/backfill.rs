@@ -29,8 +29,14 @@ async fn backfill_for(aws: &Provisioned, overrides: &[(&str, &str)]) -> Backfill
     }
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("settings");
     let sdk = aws.execution_role_config().await;
+    let bucket = config
+        .settings
+        .source
+        .required_bucket("backfill")
+        .expect("the test pipeline sets SOURCE_BUCKET");
     Backfill::new(
-        Pipeline::new(Clients::new(&sdk, &config.shared).await, config),
+        Pipeline::new(Clients::new(&sdk, &config.settings).await, config),
+        bucket,
         8,
     )
 }
@@ -275,7 +281,7 @@ async fn backfilled_renditions_order_correctly_against_later_events() {
     let env = aws.env();
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("settings");
     let sdk = aws.execution_role_config().await;
-    let transform = Pipeline::new(Clients::new(&sdk, &config.shared).await, config);
+    let transform = Pipeline::new(Clients::new(&sdk, &config.settings).await, config);
     let deliver = |etag: &str, version: &str, sequencer: &str| {
         let event = created_event(&aws.source.bucket, &key(1), etag, version, sequencer);
         let items = transform::event::parse_items(&event).expect("an S3 event");

@@ -69,7 +69,7 @@ async fn offline_pipeline(replay: &StaticReplayClient) -> Pipeline {
             .map(|(_, v)| (*v).to_owned())
     })
     .expect("config");
-    Pipeline::new(Clients::new(&sdk, &config.shared).await, config)
+    Pipeline::new(Clients::new(&sdk, &config.settings).await, config)
 }
 
 async fn invoke(pipeline: &Pipeline, event: Value) -> Value {

@@ -8,6 +8,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_sdk_s3::Client;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_smithy_types::date_time::{DateTime, Format};
+use cross_account_s3::SourceS3;
 use serde_json::Value;
 
 use crate::ask::{Ask, Refusal, key};
@@ -58,12 +59,11 @@ impl Signer {
         let credentials = sdk
             .credentials_provider()
             .ok_or("the SDK configuration has no credentials provider")?;
-        let config = aws_sdk_s3::config::Builder::from(sdk)
-            // A local endpoint (moto) cannot resolve virtual-hosted bucket names.
-            .force_path_style(settings.endpoint_url.is_some())
-            .build();
+        // The source side's own client: path-style against a local endpoint, and
+        // ExpectedBucketOwner (so signed) when SOURCE_ACCOUNT_ID is set.
+        let client = SourceS3::new(sdk, &settings.source).client().clone();
         Ok(Self {
-            client: Client::from_conf(config),
+            client,
             credentials,
             settings,
         })
@@ -106,7 +106,7 @@ impl Signer {
         if let Some(name) = &ask.original_name {
             put = put.metadata("original-name", name);
         }
-        if let Some(owner) = &self.settings.account_id {
+        if let Some(owner) = &self.settings.source.account_id {
             put = put.expected_bucket_owner(owner);
         }
         if let Some(sum) = &ask.checksum_sha256 {

@@ -1,7 +1,7 @@
 //! The `upload-url` Lambda function: wiring only.
 
 use cross_account_s3::init::{fail_init, init_logging};
-use cross_account_s3::{Error, load_sdk_config_at};
+use cross_account_s3::{Error, load_sdk_config};
 use lambda_http::{Request, service_fn};
 use upload_url::{Signer, UploadSettings, handler};
 
@@ -13,7 +13,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         Ok(settings) => settings,
         Err(e) => fail_init(runtime_api.as_deref(), &e).await,
     };
-    let sdk = load_sdk_config_at(settings.endpoint_url.as_deref()).await;
+    let sdk = load_sdk_config(settings.endpoint_url.as_deref()).await;
     let signer = match Signer::new(&sdk, settings) {
         Ok(signer) => signer,
         Err(problem) => {

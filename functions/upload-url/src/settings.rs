@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use cross_account_s3::settings::{parse_account_id, parse_bucket};
-use cross_account_s3::{Env, Error};
+use cross_account_s3::{BucketName, Env, Error, SourceSettings};
 
 /// Default `UPLOAD_CONTENT_TYPES`.
 pub const DEFAULT_CONTENT_TYPES: &str = "image/jpeg,image/png,image/gif,image/webp";
@@ -45,10 +44,11 @@ pub const KNOWN_CONTENT_TYPES: &[ContentType] = &[
 /// Everything upload-url is configured with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadSettings {
-    /// `SOURCE_BUCKET` (required): where uploads go.
-    pub bucket: String,
-    /// `SOURCE_ACCOUNT_ID`: signed as `x-amz-expected-bucket-owner` when set.
-    pub account_id: Option<String>,
+    /// The source side (`SOURCE_BUCKET`, `SOURCE_PREFIX`, `SOURCE_ACCOUNT_ID`, which is signed as
+    /// `x-amz-expected-bucket-owner` when set), read as the pipeline's functions read it.
+    pub source: SourceSettings,
+    /// `SOURCE_BUCKET`, which upload-url requires: where uploads go.
+    pub bucket: BucketName,
     /// `UPLOAD_PREFIX` (required, non-empty, within `SOURCE_PREFIX`).
     pub prefix: String,
     /// `UPLOAD_CONTENT_TYPES`.
@@ -65,16 +65,14 @@ impl UploadSettings {
     /// Parses the settings through `lookup` (only `main` passes the real environment).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let env = Env::new(lookup);
-        let bucket = env.required("SOURCE_BUCKET", "the source bucket uploads go to")?;
-        let bucket = parse_bucket(&bucket)
-            .map_err(|problem| Error::invalid_configuration("SOURCE_BUCKET", problem))?;
-        let account_id = env.parse("SOURCE_ACCOUNT_ID", parse_account_id)?;
-        let source_prefix = env.optional("SOURCE_PREFIX").unwrap_or_default();
+        let source = SourceSettings::from_env(&env)?;
+        let bucket = source.required_bucket("upload-url")?;
+        let source_prefix = &source.prefix;
         let prefix = env.required(
             "UPLOAD_PREFIX",
             "the key prefix of uploads (for instance uploads/), within SOURCE_PREFIX",
         )?;
-        if !prefix.starts_with(&source_prefix) {
+        if !prefix.starts_with(source_prefix.as_str()) {
             return Err(Error::invalid_configuration(
                 "UPLOAD_PREFIX",
                 format!(
@@ -104,16 +102,10 @@ impl UploadSettings {
             DEFAULT_MAX_BYTES.min(max_input_bytes),
         )?;
         let expires = env.integer("UPLOAD_EXPIRES_SECONDS", 60..=3600, DEFAULT_EXPIRES_SECONDS)?;
-        let endpoint_url = env.parse("AWS_ENDPOINT_URL", |v| {
-            if v.starts_with("http://") || v.starts_with("https://") {
-                Ok(v.trim_end_matches('/').to_owned())
-            } else {
-                Err(format!("{v:?} is not an http:// or https:// URL"))
-            }
-        })?;
+        let endpoint_url = env.endpoint_url()?;
         Ok(Self {
+            source,
             bucket,
-            account_id,
             prefix,
             content_types,
             max_bytes,
@@ -193,7 +185,8 @@ mod tests {
         assert_eq!(s.max_bytes, 25 * 1024 * 1024);
         assert_eq!(s.expires, Duration::from_secs(300));
         assert_eq!(s.content_types, KNOWN_CONTENT_TYPES);
-        assert_eq!(s.account_id, None);
+        assert_eq!(s.source.account_id, None);
+        assert_eq!(s.bucket, "src-bucket");
     }
 
     #[test]

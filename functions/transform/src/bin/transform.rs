@@ -16,8 +16,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Ok(config) => config,
         Err(e) => fail_init(runtime_api.as_deref(), &e).await,
     };
-    let sdk = load_sdk_config(&config.shared).await;
-    let clients = Clients::new(&sdk, &config.shared).await;
+    let sdk = load_sdk_config(config.settings.endpoint_url.as_deref()).await;
+    let clients = Clients::new(&sdk, &config.settings).await;
     let pipeline = Pipeline::new(clients, config);
     let pipeline = &pipeline;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {

@@ -30,8 +30,8 @@ impl Pipeline {
     /// The renditions of `RENDITIONS` for `key`, or `None` when an output key would pass 1024
     /// bytes.
     fn wanted(&self, key: &str) -> Option<Vec<Wanted>> {
-        let renditions = &self.config.renditions;
-        let keys = output_keys(&self.config.shared.destination.prefix, key, renditions)?;
+        let renditions = &self.config.settings.destination.renditions;
+        let keys = output_keys(&self.config.settings.destination.prefix, key, renditions)?;
         Some(
             keys.into_iter()
                 .zip(renditions)
@@ -45,7 +45,7 @@ impl Pipeline {
 
     /// `{DESTINATION_PREFIX}{key}/`: where the renditions of `key` are.
     pub(super) fn folder_of(&self, key: &str) -> String {
-        format!("{}{key}/", self.config.shared.destination.prefix)
+        format!("{}{key}/", self.config.settings.destination.prefix)
     }
 
     pub(super) async fn created(&self, r: &Record, force: bool) -> Result<Outcome, Error> {
@@ -135,7 +135,7 @@ impl Pipeline {
             ..RecordMetrics::default()
         };
         let rendering_started = Instant::now();
-        let renditions = self.config.renditions.clone();
+        let renditions = self.config.settings.destination.renditions.clone();
         let limits = self.config.limits();
         let rendering = tokio::task::spawn_blocking(move || render(&body, &renditions, &limits))
             .await

@@ -147,8 +147,12 @@ impl Pipeline {
 
     /// Whether the record concerns `SOURCE_BUCKET`/`SOURCE_PREFIX` (when set).
     fn in_scope(&self, r: &Record) -> bool {
-        let source = &self.config.shared.source;
-        contract::decision::in_scope(r, source.bucket.as_deref(), &source.prefix)
+        let source = &self.config.settings.source;
+        contract::decision::in_scope(
+            r,
+            source.bucket.as_ref().map(|b| b.as_str()),
+            &source.prefix,
+        )
     }
 }
 

@@ -53,7 +53,7 @@ impl Harness {
         }
         let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid settings");
         let sdk = aws.execution_role_config().await;
-        Pipeline::new(Clients::new(&sdk, &config.shared).await, config)
+        Pipeline::new(Clients::new(&sdk, &config.settings).await, config)
     }
 
     /// A sample event with this pipeline's source bucket.
