@@ -1,7 +1,8 @@
-# Sourced by scripts/test and scripts/demo: starts one local two-account AWS for this shell.
-# Sets LOCAL_AWS_STATE (its state file) and LOCAL_AWS_PID, and stops it by PID when the shell
-# exits (it would also stop by itself within half a second of this shell going away).
-# Readiness is the server's first output line (printed once it answers and is provisioned).
+# Sourced by scripts/test, scripts/demo, scripts/arm64-check and bench/faults: starts one local
+# two-account AWS for this shell. Sets LOCAL_AWS_STATE (its state file), LOCAL_AWS_PID and
+# LOCAL_AWS_ENDPOINT, and stops it by PID when the shell exits (it would also stop by itself
+# within half a second of this shell going away). Ready when the server prints its first line
+# (once it answers and is provisioned), which also writes the state file.
 start_local_aws() {
   local root dir line
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,11 +13,12 @@ start_local_aws() {
     echo "the local AWS did not start (see its messages above)" >&2
     return 1
   fi
-  LOCAL_AWS_PID="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["pid"])' "$line")"
-  export LOCAL_AWS_STATE LOCAL_AWS_PID
+  LOCAL_AWS_PID="$("$root/scripts/local-aws" state --state-file "$LOCAL_AWS_STATE" --field pid)"
+  LOCAL_AWS_ENDPOINT="$("$root/scripts/local-aws" state --state-file "$LOCAL_AWS_STATE" --field endpoint)"
+  export LOCAL_AWS_STATE LOCAL_AWS_PID LOCAL_AWS_ENDPOINT
   LOCAL_AWS_DIR="$dir"
   trap stop_local_aws EXIT
-  echo "local AWS: $(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["endpoint"])' "$line") (pid $LOCAL_AWS_PID)" >&2
+  echo "local AWS: $LOCAL_AWS_ENDPOINT (pid $LOCAL_AWS_PID)" >&2
 }
 
 # Stops the server by PID and removes its directory; scripts with their own EXIT trap call it.

@@ -182,7 +182,7 @@ impl LocalAws {
         s3_client(&sdk)
     }
 
-    /// Provisions a pipeline with unique names (see `scripts/local_aws.py pipeline`).
+    /// Provisions a pipeline with unique names (see `scripts/local-aws pipeline`: tools/local-aws, `provision.py`).
     pub fn pipeline(&self, options: PipelineOptions) -> Pipeline {
         let name = unique_name(&options.tag);
         let mut cmd = Command::new(repo_root().join("scripts/local-aws"));

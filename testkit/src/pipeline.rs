@@ -1,4 +1,4 @@
-//! What `scripts/local_aws.py pipeline` provisions, as the tests see it.
+//! What `scripts/local-aws pipeline` (tools/local-aws, `provision.py`) provisions, as the tests see it.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,5 @@
 //! Faults, concurrency and disorder at once, against the local two-account AWS with its fault
-//! layer on (scripts/faults.py: a share of the pipeline's S3 calls answered 503
+//! layer on (tools/local-aws, faults.py: a share of the pipeline's S3 calls answered 503
 //! SlowDown or 500, a share of its AssumeRole calls throttled).
 //!
 //! Uploads, overwrites and deletes run on a set of keys of a versioned bucket while their events are delivered to

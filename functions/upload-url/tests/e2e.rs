@@ -1,7 +1,7 @@
 //! End to end: the real `upload-url` binary, run as Lambda runs it (the test kit's Runtime API,
 //! the uploader role's temporary credentials), on Function URL events, against the local AWS;
 //! the presigned PUTs it hands out are sent over HTTP to the local AWS, whose verifying layer
-//! (`scripts/presigned.py`) checks their query signature and expiry as S3 does.
+//! (`tools/local-aws/src/local_aws/presigned.py`) checks their query signature and expiry as S3 does.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Checks of the SAM templates that cfn-lint and `sam validate` do not make.
 
 1. Every function package of the workspace is an AWS::Serverless::Function of template.yaml
@@ -17,30 +16,65 @@
 6. The Batch Operations job role and 7. upload-url's uploader role are exactly what
    CONTRACT.md says, statement by statement (the self-test widens each and sees it caught).
 
-`--self-test` first runs check 2 on bad snippets, so the guard is known to catch them.
-`--list-functions` only prints the template's function logical ids (for CI's build check).
-Uses cfn-lint's YAML loader (it understands !Ref, !Sub, ...), from the SAM venv.
+The checks are functions of a loaded template (`load_templates`), each returning a list of
+problems; `cli` runs them all, and `tests/` proves that each catches what it must (the
+templates widened one change at a time). Uses cfn-lint's YAML loader (it understands !Ref,
+!Sub, ...), from the SAM venv.
 """
 
 import re
-import sys
 from pathlib import Path
 
 from cfnlint.decode.cfn_yaml import load
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def repo_root():
+    """The repository: the nearest folder above this file that holds template.yaml."""
+    for folder in Path(__file__).resolve().parents:
+        if (folder / "template.yaml").is_file() and (folder / "Cargo.toml").is_file():
+            return folder
+    raise SystemExit("template-checks: no template.yaml above " + __file__)
+
+
+ROOT = repo_root()
+
+
+def load_templates():
+    """Both templates, loaded: (template.yaml, destination/template.yaml)."""
+    return load(str(ROOT / "template.yaml")), load(str(ROOT / "destination" / "template.yaml"))
+
 
 CONTRACT_SETTINGS = [
-    "DESTINATION_BUCKET", "DESTINATION_ROLE_ARN", "DESTINATION_EXTERNAL_ID", "DESTINATION_PREFIX",
-    "DESTINATION_ACCOUNT_ID", "DESTINATION_REGION", "DESTINATION_KMS_KEY_ARN",
-    "DESTINATION_SESSION_SECONDS", "ROLE_SESSION_NAME", "SOURCE_BUCKET", "SOURCE_PREFIX",
-    "SOURCE_ACCOUNT_ID", "RENDITIONS", "MAX_INPUT_BYTES", "MAX_INPUT_PIXELS",
-    "BACKFILL_CONCURRENCY", "METRICS_NAMESPACE", "AWS_ENDPOINT_URL",
+    "DESTINATION_BUCKET",
+    "DESTINATION_ROLE_ARN",
+    "DESTINATION_EXTERNAL_ID",
+    "DESTINATION_PREFIX",
+    "DESTINATION_ACCOUNT_ID",
+    "DESTINATION_REGION",
+    "DESTINATION_KMS_KEY_ARN",
+    "DESTINATION_SESSION_SECONDS",
+    "ROLE_SESSION_NAME",
+    "SOURCE_BUCKET",
+    "SOURCE_PREFIX",
+    "SOURCE_ACCOUNT_ID",
+    "RENDITIONS",
+    "MAX_INPUT_BYTES",
+    "MAX_INPUT_PIXELS",
+    "BACKFILL_CONCURRENCY",
+    "METRICS_NAMESPACE",
+    "AWS_ENDPOINT_URL",
 ]
 PIPELINE_SETTINGS = [v for v in CONTRACT_SETTINGS if v != "BACKFILL_CONCURRENCY"]
 UPLOAD_SETTINGS = [
-    "SOURCE_BUCKET", "SOURCE_PREFIX", "SOURCE_ACCOUNT_ID", "MAX_INPUT_BYTES", "UPLOAD_PREFIX",
-    "UPLOAD_CONTENT_TYPES", "UPLOAD_MAX_BYTES", "UPLOAD_EXPIRES_SECONDS", "AWS_ENDPOINT_URL",
+    "SOURCE_BUCKET",
+    "SOURCE_PREFIX",
+    "SOURCE_ACCOUNT_ID",
+    "MAX_INPUT_BYTES",
+    "UPLOAD_PREFIX",
+    "UPLOAD_CONTENT_TYPES",
+    "UPLOAD_MAX_BYTES",
+    "UPLOAD_EXPIRES_SECONDS",
+    "AWS_ENDPOINT_URL",
 ]
 # Besides its settings: what the template sets for the runtime (not fed by a parameter).
 FUNCTION_SETTINGS = {
@@ -99,62 +133,6 @@ def guard(template, name):
     return problems
 
 
-def self_test():
-    bad = {
-        "Resources": {
-            "A": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": ["arn:aws:iam::aws:policy/AmazonS3FullAccess"]}},
-            "B": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}]}}]}},
-            "C": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}]}}]}},
-            "D": {"Type": "AWS::Serverless::Function", "Properties": {"Policies": ["AmazonS3FullAccess"]}},
-            "E": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyDocument": {"Statement": [{"Fn::If": ["X", {"Effect": "Allow", "Action": "*", "Resource": "*"}, {"Ref": "AWS::NoValue"}]}]}}]}},
-        }
-    }
-    found = guard(bad, "bad")
-    for logical_id in "ABCDE":
-        assert any(f" {logical_id} " in p for p in found), f"the guard missed resource {logical_id}: {found}"
-    fine = {"Resources": {"F": {"Type": "AWS::S3::BucketPolicy", "Properties": {"PolicyDocument": {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}}}}}
-    assert guard(fine, "fine") == [], "a Deny of s3:* is fine"
-    import copy
-
-    source = load(str(ROOT / "template.yaml"))
-    assert batch_role_problems(source) == [], batch_role_problems(source)
-    role = lambda doc: doc["Resources"]["BatchOperationsRole"]["Properties"]
-    statements = lambda doc: role(doc)["Policies"][0]["PolicyDocument"]["Statement"]
-    widened = []
-    for change in [
-        lambda d: statements(d)[0].__setitem__("Resource", "*"),
-        lambda d: role(d)["AssumeRolePolicyDocument"]["Statement"][0].pop("Condition"),
-        lambda d: statements(d).append({"Sid": "More", "Effect": "Allow", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::b/*"}),
-        lambda d: statements(d)[1].pop("Condition"),
-        lambda d: d["Parameters"]["BatchOperations"].__setitem__("Default", "Enabled"),
-    ]:
-        doc = copy.deepcopy(source)
-        change(doc)
-        widened.append(bool(batch_role_problems(doc)))
-    assert all(widened), f"the Batch Operations role check missed a change: {widened}"
-    assert uploader_role_problems(source) == [], uploader_role_problems(source)
-    assert settings_problems(source) == [], settings_problems(source)
-    uploader = lambda doc: doc["Resources"]["UploaderRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    env = lambda doc, fn: doc["Resources"][fn]["Properties"]["Environment"]["Variables"]
-    widened = []
-    for change, check in [
-        (lambda d: uploader(d)[0].__setitem__("Action", ["s3:PutObject", "s3:GetObject"]), uploader_role_problems),
-        (lambda d: uploader(d)[0].__setitem__("Resource", {"Fn::Sub": "arn:${AWS::Partition}:s3:::${SourceBucket}/*"}), uploader_role_problems),
-        (lambda d: uploader(d).append({"Sid": "More", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b"}), uploader_role_problems),
-        (lambda d: uploader(d)[3]["Fn::If"][1].__setitem__("Action", "kms:Decrypt"), uploader_role_problems),
-        (lambda d: d["Resources"]["UploadUrlFunction"]["Properties"]["FunctionUrlConfig"].__setitem__("AuthType", "NONE"), uploader_role_problems),
-        (lambda d: d["Resources"]["UploadCaller1Invoke"]["Properties"].pop("InvokedViaFunctionUrl"), uploader_role_problems),
-        (lambda d: env(d, "UploadUrlFunction").__setitem__("DESTINATION_EXTERNAL_ID", {"Ref": "DestinationExternalId"}), settings_problems),
-        (lambda d: env(d, "Transform").pop("DESTINATION_ROLE_ARN"), settings_problems),
-        (lambda d: d["Globals"]["Function"].__setitem__("Environment", {"Variables": {"A": "b"}}), settings_problems),
-    ]:
-        doc = copy.deepcopy(source)
-        change(doc)
-        widened.append(bool(check(doc)))
-    assert all(widened), f"the uploader role or settings check missed a change: {widened}"
-    print("self-test: the guard catches what it must")
-
-
 def packages():
     """Function packages of the workspace: {package name: [bin names]}."""
     found = {}
@@ -169,10 +147,25 @@ def packages():
 BATCH_ROLE_ACTIONS = {
     "InvokeTransform": ({"lambda:InvokeFunction"}, [{"Fn::GetAtt": ["Transform", "Arn"]}]),
     "ListSourceForGeneratedManifests": ({"s3:ListBucket"}, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${SourceBucket}"}]),
-    "ReadSourceForGeneratedManifests": ({"s3:GetObject", "s3:GetObjectVersion"}, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${SourceBucket}/${SourcePrefix}*"}]),
-    "ReadManifests": ({"s3:GetObject", "s3:GetObjectVersion"}, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchManifestBucket}/${BatchManifestPrefix}*"}]),
-    "WriteReportsAndGeneratedManifests": ({"s3:PutObject"}, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchReportBucket}/${BatchReportPrefix}*"}]),
-    "LocateManifestAndReportBuckets": ({"s3:GetBucketLocation"}, [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchManifestBucket}"}, {"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchReportBucket}"}]),
+    "ReadSourceForGeneratedManifests": (
+        {"s3:GetObject", "s3:GetObjectVersion"},
+        [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${SourceBucket}/${SourcePrefix}*"}],
+    ),
+    "ReadManifests": (
+        {"s3:GetObject", "s3:GetObjectVersion"},
+        [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchManifestBucket}/${BatchManifestPrefix}*"}],
+    ),
+    "WriteReportsAndGeneratedManifests": (
+        {"s3:PutObject"},
+        [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchReportBucket}/${BatchReportPrefix}*"}],
+    ),
+    "LocateManifestAndReportBuckets": (
+        {"s3:GetBucketLocation"},
+        [
+            {"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchManifestBucket}"},
+            {"Fn::Sub": "arn:${AWS::Partition}:s3:::${BatchReportBucket}"},
+        ],
+    ),
 }
 
 
@@ -189,21 +182,40 @@ def batch_role_problems(doc, name="template.yaml"):
         problems.append(f"{name}: BatchOperationsRole is not behind the HasBatchOperations condition")
     props = role.get("Properties") or {}
     trust = as_list((props.get("AssumeRolePolicyDocument") or {}).get("Statement"))
-    expected_trust = [{"Effect": "Allow", "Principal": {"Service": "batchoperations.s3.amazonaws.com"}, "Action": "sts:AssumeRole",
-                       "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]
+    expected_trust = [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "batchoperations.s3.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+        }
+    ]
     if trust != expected_trust:
-        problems.append(f"{name}: BatchOperationsRole's trust is not exactly batchoperations.s3.amazonaws.com for this account: {trust}")
+        problems.append(
+            f"{name}: BatchOperationsRole's trust is not exactly batchoperations.s3.amazonaws.com "
+            f"for this account: {trust}"
+        )
     seen = {}
     for policy in as_list(props.get("Policies")):
         for st in as_list((policy.get("PolicyDocument") or {}).get("Statement")):
             seen[st.get("Sid")] = (set(as_list(st.get("Action"))), as_list(st.get("Resource")), st)
     if set(seen) != set(BATCH_ROLE_ACTIONS):
-        problems.append(f"{name}: BatchOperationsRole's statements are {sorted(k or '?' for k in seen)}, not {sorted(BATCH_ROLE_ACTIONS)}")
+        problems.append(
+            f"{name}: BatchOperationsRole's statements are {sorted(k or '?' for k in seen)}, "
+            f"not {sorted(BATCH_ROLE_ACTIONS)}"
+        )
     for sid, (actions, resources) in BATCH_ROLE_ACTIONS.items():
-        if sid in seen and (seen[sid][0] != actions or seen[sid][1] != resources or seen[sid][2].get("Effect") != "Allow"):
-            problems.append(f"{name}: BatchOperationsRole statement {sid} allows {sorted(seen[sid][0])} on {seen[sid][1]}, not {sorted(actions)} on {resources}")
+        if sid in seen and (
+            seen[sid][0] != actions or seen[sid][1] != resources or seen[sid][2].get("Effect") != "Allow"
+        ):
+            problems.append(
+                f"{name}: BatchOperationsRole statement {sid} allows {sorted(seen[sid][0])} on {seen[sid][1]}, "
+                f"not {sorted(actions)} on {resources}"
+            )
     listing = seen.get("ListSourceForGeneratedManifests")
-    if listing and (listing[2].get("Condition") or {}).get("StringLike", {}).get("s3:prefix") != {"Fn::Sub": "${SourcePrefix}*"}:
+    if listing and (listing[2].get("Condition") or {}).get("StringLike", {}).get("s3:prefix") != {
+        "Fn::Sub": "${SourcePrefix}*"
+    }:
         problems.append(f"{name}: BatchOperationsRole lists the source bucket outside SourcePrefix")
     outputs = doc.get("Outputs") or {}
     if (outputs.get("BatchOperationsRoleArn") or {}).get("Value") != {"Fn::GetAtt": ["BatchOperationsRole", "Arn"]}:
@@ -215,11 +227,15 @@ def settings_problems(doc, name="template.yaml"):
     """Each function gets exactly its own settings, each fed by a parameter (check 3)."""
     problems = []
     if ((doc.get("Globals") or {}).get("Function") or {}).get("Environment"):
-        problems.append(f"{name}: Globals.Function.Environment hands settings to every function; give each function its own")
+        problems.append(
+            f"{name}: Globals.Function.Environment hands settings to every function; give each function its own"
+        )
     params = doc.get("Parameters") or {}
     resources = doc.get("Resources") or {}
     for logical_id, (wanted, runtime) in FUNCTION_SETTINGS.items():
-        env = ((((resources.get(logical_id) or {}).get("Properties") or {}).get("Environment") or {}).get("Variables")) or {}
+        env = (
+            (((resources.get(logical_id) or {}).get("Properties") or {}).get("Environment") or {}).get("Variables")
+        ) or {}
         for var in wanted:
             value = env.get(var)
             if not (isinstance(value, dict) and value.get("Ref") in params):
@@ -265,12 +281,23 @@ def uploader_role_problems(doc, name="template.yaml"):
     for st in statements(props.get("Policies")):
         seen[st.get("Sid")] = st
     if set(seen) != set(UPLOADER_ROLE_ACTIONS):
-        problems.append(f"{name}: UploaderRole's statements are {sorted(k or '?' for k in seen)}, not {sorted(UPLOADER_ROLE_ACTIONS)}")
+        problems.append(
+            f"{name}: UploaderRole's statements are {sorted(k or '?' for k in seen)}, "
+            f"not {sorted(UPLOADER_ROLE_ACTIONS)}"
+        )
     for sid, (actions, resources_) in UPLOADER_ROLE_ACTIONS.items():
         st = seen.get(sid)
-        if st and (set(as_list(st.get("Action"))) != actions or as_list(st.get("Resource")) != resources_
-                   or st.get("Effect") != "Allow" or "Condition" in st or "NotResource" in st):
-            problems.append(f"{name}: UploaderRole statement {sid} allows {st.get('Action')} on {st.get('Resource')}, not {sorted(actions)} on {resources_}")
+        if st and (
+            set(as_list(st.get("Action"))) != actions
+            or as_list(st.get("Resource")) != resources_
+            or st.get("Effect") != "Allow"
+            or "Condition" in st
+            or "NotResource" in st
+        ):
+            problems.append(
+                f"{name}: UploaderRole statement {sid} allows {st.get('Action')} on {st.get('Resource')}, "
+                f"not {sorted(actions)} on {resources_}"
+            )
     fprops = fn.get("Properties") or {}
     if fprops.get("Role") != {"Fn::GetAtt": ["UploaderRole", "Arn"]}:
         problems.append(f"{name}: UploadUrlFunction does not run as UploaderRole")
@@ -278,30 +305,25 @@ def uploader_role_problems(doc, name="template.yaml"):
         problems.append(f"{name}: UploadUrlFunction's Function URL is not AuthType AWS_IAM")
     for logical_id, res in resources.items():
         p = res.get("Properties") or {}
-        if res.get("Type") == "AWS::Lambda::Permission" and p.get("FunctionName") == {"Ref": "UploadUrlFunction"}:
-            if p.get("Principal") in ("*", None) or (p.get("Action") == "lambda:InvokeFunctionUrl" and p.get("FunctionUrlAuthType") != "AWS_IAM") \
-                    or (p.get("Action") == "lambda:InvokeFunction" and p.get("InvokedViaFunctionUrl") is not True):
-                problems.append(f"{name}: {logical_id} opens upload-url beyond the given principals through its URL")
+        if (
+            res.get("Type") == "AWS::Lambda::Permission"
+            and p.get("FunctionName") == {"Ref": "UploadUrlFunction"}
+            and (
+                p.get("Principal") in ("*", None)
+                or (p.get("Action") == "lambda:InvokeFunctionUrl" and p.get("FunctionUrlAuthType") != "AWS_IAM")
+                or (p.get("Action") == "lambda:InvokeFunction" and p.get("InvokedViaFunctionUrl") is not True)
+            )
+        ):
+            problems.append(f"{name}: {logical_id} opens upload-url beyond the given principals through its URL")
     return problems
 
 
-def main():
-    if "--list-functions" in sys.argv:
-        resources = load(str(ROOT / "template.yaml")).get("Resources") or {}
-        print("\n".join(k for k, v in resources.items() if v.get("Type") == "AWS::Serverless::Function"))
-        return
-    if "--self-test" in sys.argv:
-        self_test()
+def package_problems(source):
+    """1. Every function package is a function of the template, built from its own binary."""
     problems = []
-    source = load(str(ROOT / "template.yaml"))
-    destination = load(str(ROOT / "destination" / "template.yaml"))
-    resources = source.get("Resources") or {}
-
-    # 1. Packages and functions.
-    functions = {k: v for k, v in resources.items() if v.get("Type") == "AWS::Serverless::Function"}
     pkgs = packages()
     pointed = {}
-    for logical_id, fn in functions.items():
+    for logical_id, fn in functions(source).items():
         code = str((fn.get("Properties") or {}).get("CodeUri", ""))
         binary = ((fn.get("Metadata") or {}).get("BuildProperties") or {}).get("Binary")
         package = code.removeprefix("functions/").strip("/")
@@ -311,54 +333,83 @@ def main():
             problems.append(f"template.yaml: {logical_id} has CodeUri {code!r}, which is no package under functions/")
             continue
         if binary != package or binary not in pkgs[package]:
-            problems.append(f"template.yaml: {logical_id} builds binary {binary!r}; package {package} has {pkgs[package]} and its function binary is named after it")
+            problems.append(
+                f"template.yaml: {logical_id} builds binary {binary!r}; package {package} has {pkgs[package]} "
+                "and its function binary is named after it"
+            )
         pointed[package] = logical_id
     for package in pkgs:
         if package not in pointed:
             problems.append(f"template.yaml: the function package {package} has no AWS::Serverless::Function")
+    return problems
 
-    # 2. Least privilege.
-    problems += guard(source, "template.yaml") + guard(destination, "destination/template.yaml")
 
-    # 3. Settings and parameters.
-    problems += settings_problems(source)
-    params = source.get("Parameters") or {}
-    for name, doc in [("template.yaml", source), ("destination/template.yaml", destination)]:
+def functions(source):
+    """The template's functions: {logical id: resource}."""
+    resources = source.get("Resources") or {}
+    return {k: v for k, v in resources.items() if v.get("Type") == "AWS::Serverless::Function"}
+
+
+def parameter_problems(templates):
+    """3b. Every parameter of both templates has a description and an allowed pattern or values."""
+    problems = []
+    for name, doc in templates:
         for pname, p in (doc.get("Parameters") or {}).items():
             if not p.get("Description"):
                 problems.append(f"{name}: parameter {pname} has no description")
             if not any(k in p for k in ("AllowedPattern", "AllowedValues", "MinValue")):
                 problems.append(f"{name}: parameter {pname} has no allowed pattern, values or range")
+    return problems
 
-    # 4. The README names every parameter.
-    readme = (ROOT / "README.md").read_text()
-    for name, doc in [("template.yaml", source), ("destination/template.yaml", destination)]:
-        for pname in doc.get("Parameters") or {}:
-            if f"`{pname}`" not in readme:
-                problems.append(f"README.md does not name the parameter {pname} of {name}")
 
-    # 5. The S3 trigger subscribes every event the contract handles, in both modes.
-    wanted = {"s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:LifecycleExpiration:*"}
-    for logical_id, kind in [("SourceBucketS3Mode", "LambdaConfigurations"), ("SourceBucketSqsMode", "QueueConfigurations")]:
-        notification = ((resources.get(logical_id) or {}).get("Properties") or {}).get("NotificationConfiguration") or {}
+def readme_problems(templates, readme):
+    """4. The README names every parameter of both templates."""
+    return [
+        f"README.md does not name the parameter {pname} of {name}"
+        for name, doc in templates
+        for pname in doc.get("Parameters") or {}
+        if f"`{pname}`" not in readme
+    ]
+
+
+TRIGGER_EVENTS = {"s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:LifecycleExpiration:*"}
+
+
+def trigger_problems(source):
+    """5. The S3 trigger subscribes every event the contract handles, in both modes."""
+    problems = []
+    resources = source.get("Resources") or {}
+    for logical_id, kind in [
+        ("SourceBucketS3Mode", "LambdaConfigurations"),
+        ("SourceBucketSqsMode", "QueueConfigurations"),
+    ]:
+        notification = ((resources.get(logical_id) or {}).get("Properties") or {}).get(
+            "NotificationConfiguration"
+        ) or {}
         events = {c.get("Event") for c in notification.get(kind) or []}
-        if events != wanted:
-            problems.append(f"template.yaml: {logical_id} subscribes {sorted(e for e in events if e)}, not {sorted(wanted)}")
-
-    # 6. The Batch Operations job role: off by default, trusted by the service for this account
-    #    only, allowed exactly what a LambdaInvoke job over the source bucket needs.
-    problems += batch_role_problems(source)
-
-    # 7. upload-url's uploader role: s3:PutObject under UploadPrefix, its log group, X-Ray, KMS.
-    problems += uploader_role_problems(source)
-
-    for p in problems:
-        print(f"FAIL {p}")
-    if problems:
-        sys.exit(1)
-    print(f"templates: {len(functions)} function(s) for {len(pkgs)} package(s); least privilege holds; "
-          f"each function's own settings fed by parameters; README names every parameter")
+        if events != TRIGGER_EVENTS:
+            problems.append(
+                f"template.yaml: {logical_id} subscribes {sorted(e for e in events if e)}, not {sorted(TRIGGER_EVENTS)}"
+            )
+    return problems
 
 
-if __name__ == "__main__":
-    main()
+def all_problems(source, destination, readme):
+    """Every check on both templates and the README."""
+    templates = [("template.yaml", source), ("destination/template.yaml", destination)]
+    return (
+        package_problems(source)
+        # 2. Least privilege.
+        + guard(source, "template.yaml")
+        + guard(destination, "destination/template.yaml")
+        # 3. Settings and parameters.
+        + settings_problems(source)
+        + parameter_problems(templates)
+        + readme_problems(templates, readme)
+        + trigger_problems(source)
+        # 6. The Batch Operations job role: off by default, trusted by the service for this
+        #    account only, allowed exactly what a LambdaInvoke job over the source bucket needs.
+        + batch_role_problems(source)
+        # 7. upload-url's uploader role: s3:PutObject under UploadPrefix, its log group, X-Ray, KMS.
+        + uploader_role_problems(source)
+    )

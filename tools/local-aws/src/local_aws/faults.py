@@ -61,13 +61,19 @@ class Faults:
             self.counts[service] += 1
         if service == "sts":
             status, code, message = "400 Bad Request", "Throttling", "Rate exceeded"
-            body = (f'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
-                    f"<Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>")
+            body = (
+                f'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+                f"<Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>"
+            )
         else:
             status, code, message = (
                 ("503 Slow Down", "SlowDown", "Please reduce your request rate.")
                 if roll < rate / 2
-                else ("500 Internal Server Error", "InternalError", "We encountered an internal error. Please try again.")
+                else (
+                    "500 Internal Server Error",
+                    "InternalError",
+                    "We encountered an internal error. Please try again.",
+                )
             )
             body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>fault</RequestId></Error>"
         data = body.encode()

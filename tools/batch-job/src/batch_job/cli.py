@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Runs transform over a whole bucket with S3 Batch Operations (see the README's "S3 Batch
 Operations" section). Uses the AWS CLI (`aws s3control create-job`, `describe-job`) like the rest
 of the operator guide; Python's standard library otherwise.
@@ -36,9 +35,9 @@ def aws(*args):
     try:
         out = subprocess.run(["aws", *args, "--output", "json"], check=True, capture_output=True, text=True)
     except FileNotFoundError:
-        raise Refused("the AWS CLI (aws) is not installed; see https://docs.aws.amazon.com/cli/")
+        raise Refused("the AWS CLI (aws) is not installed; see https://docs.aws.amazon.com/cli/") from None
     except subprocess.CalledProcessError as e:
-        raise Refused(f"aws {' '.join(args[:2])} failed: {e.stderr.strip()}")
+        raise Refused(f"aws {' '.join(args[:2])} failed: {e.stderr.strip()}") from None
     return json.loads(out.stdout or "{}")
 
 
@@ -62,33 +61,45 @@ def build_request(args, facts, account_id, token, etag):
     """The CreateJob request, after every refusal."""
     role = facts.get("BatchOperationsRoleArn")
     if not role:
-        raise Refused("the stack has no BatchOperationsRoleArn output: deploy it with BatchOperations=Enabled "
-                      "(and BatchManifestBucket, BatchReportBucket) first")
+        raise Refused(
+            "the stack has no BatchOperationsRoleArn output: deploy it with BatchOperations=Enabled "
+            "(and BatchManifestBucket, BatchReportBucket) first"
+        )
     function = facts["TransformFunctionArn"]
     function_account = function.split(":")[4] if function.count(":") >= 6 else ""
     if function_account != account_id:
-        raise Refused(f"the transform function {function} is in account {function_account or '?'}, but the job would "
-                      f"run in {account_id}: Batch Operations invokes functions of its own account; run this with "
-                      f"the source account's credentials (or --account-id {function_account})")
+        raise Refused(
+            f"the transform function {function} is in account {function_account or '?'}, but the job would "
+            f"run in {account_id}: Batch Operations invokes functions of its own account; run this with "
+            f"the source account's credentials (or --account-id {function_account})"
+        )
     source_bucket, source_prefix = facts["SourceBucket"], facts.get("SourcePrefix", "")
     report_bucket, report_prefix = facts.get("BatchReportBucket", ""), facts.get("BatchReportPrefix", "")
     if args.report:
         bucket, prefix = s3_location(args.report.rstrip("/") + "/", "--report")
         if bucket != report_bucket or not prefix.startswith(report_prefix):
-            raise Refused(f"the job role can write reports only under s3://{report_bucket}/{report_prefix} "
-                          f"(BatchReportBucket, BatchReportPrefix), not {args.report}: choose a location there or "
-                          f"update the stack's parameters")
+            raise Refused(
+                f"the job role can write reports only under s3://{report_bucket}/{report_prefix} "
+                f"(BatchReportBucket, BatchReportPrefix), not {args.report}: choose a location there or "
+                f"update the stack's parameters"
+            )
         report_prefix = prefix
     report_prefix = report_prefix.rstrip("/")
     partition = function.split(":")[1]
-    arn = lambda bucket, key=None: f"arn:{partition}:s3:::{bucket}" + (f"/{key}" if key is not None else "")
+
+    def arn(bucket, key=None):
+        return f"arn:{partition}:s3:::{bucket}" + (f"/{key}" if key is not None else "")
 
     request = {
         "AccountId": account_id,
         "ConfirmationRequired": False,
         "Operation": {"LambdaInvoke": {"FunctionArn": function, "InvocationSchemaVersion": "2.0"}},
-        "Report": {"Bucket": arn(report_bucket), "Format": "Report_CSV_20180820", "Enabled": True,
-                   "ReportScope": args.report_scope},
+        "Report": {
+            "Bucket": arn(report_bucket),
+            "Format": "Report_CSV_20180820",
+            "Enabled": True,
+            "ReportScope": args.report_scope,
+        },
         "ClientRequestToken": token,
         "Priority": args.priority,
         "RoleArn": role,
@@ -100,8 +111,10 @@ def build_request(args, facts, account_id, token, etag):
 
     if args.prefix is not None:
         if not args.prefix.startswith(source_prefix):
-            raise Refused(f"the prefix {args.prefix!r} is outside SourcePrefix {source_prefix!r}: the job role (and the "
-                          f"pipeline) read only under it")
+            raise Refused(
+                f"the prefix {args.prefix!r} is outside SourcePrefix {source_prefix!r}: the job role (and the "
+                f"pipeline) read only under it"
+            )
         filters = {"KeyNameConstraint": {"MatchAnyPrefix": [args.prefix]}} if args.prefix else {}
         if args.created_after:
             filters["CreatedAfter"] = args.created_after
@@ -113,25 +126,35 @@ def build_request(args, facts, account_id, token, etag):
             "ExpectedBucketOwner": account_id,
             "SourceBucket": arn(source_bucket),
             "EnableManifestOutput": True,
-            "ManifestOutputLocation": {"ExpectedManifestBucketOwner": account_id, "Bucket": arn(report_bucket),
-                                       "ManifestPrefix": f"{report_prefix}/manifests".lstrip("/"),
-                                       "ManifestFormat": "S3InventoryReport_CSV_20211130"},
+            "ManifestOutputLocation": {
+                "ExpectedManifestBucketOwner": account_id,
+                "Bucket": arn(report_bucket),
+                "ManifestPrefix": f"{report_prefix}/manifests".lstrip("/"),
+                "ManifestFormat": "S3InventoryReport_CSV_20211130",
+            },
         }
         if filters:
             generator["Filter"] = filters
         request["ManifestGenerator"] = {"S3JobManifestGenerator": generator}
-        request["Description"] = f"transform over s3://{source_bucket}/{args.prefix}" + (" (forced)" if args.force else "")
+        request["Description"] = f"transform over s3://{source_bucket}/{args.prefix}" + (
+            " (forced)" if args.force else ""
+        )
     else:
         url = args.inventory or args.csv
         bucket, key = s3_location(url, "--inventory" if args.inventory else "--csv")
         manifest_bucket, manifest_prefix = facts.get("BatchManifestBucket", ""), facts.get("BatchManifestPrefix", "")
         if bucket != manifest_bucket or not key.startswith(manifest_prefix):
-            raise Refused(f"the job role can read manifests only under s3://{manifest_bucket}/{manifest_prefix} "
-                          f"(BatchManifestBucket, BatchManifestPrefix), not {url}")
+            raise Refused(
+                f"the job role can read manifests only under s3://{manifest_bucket}/{manifest_prefix} "
+                f"(BatchManifestBucket, BatchManifestPrefix), not {url}"
+            )
         if args.inventory and not key.endswith("manifest.json"):
             raise Refused(f"--inventory takes an S3 Inventory manifest.json, not {url}")
-        spec = ({"Format": "S3InventoryReport_CSV_20161130"} if args.inventory
-                else {"Format": "S3BatchOperations_CSV_20180820", "Fields": args.csv_fields.split(",")})
+        spec = (
+            {"Format": "S3InventoryReport_CSV_20161130"}
+            if args.inventory
+            else {"Format": "S3BatchOperations_CSV_20180820", "Fields": args.csv_fields.split(",")}
+        )
         request["Manifest"] = {"Spec": spec, "Location": {"ObjectArn": arn(bucket, key), "ETag": etag}}
         request["Description"] = f"transform over the objects listed in {url}" + (" (forced)" if args.force else "")
     return request
@@ -144,7 +167,7 @@ def bar(done, total, width=30):
 
 def watch(account_id, job_id, every=10):
     """Follows the job until it ends; then says where the report is and prints its first failures."""
-    started, first_done = time.monotonic(), None
+    started = time.monotonic()
     while True:
         job = aws("s3control", "describe-job", "--account-id", account_id, "--job-id", job_id)["Job"]
         p = job.get("ProgressSummary", {})
@@ -154,8 +177,13 @@ def watch(account_id, job_id, every=10):
         elapsed = time.monotonic() - started
         rate = done / elapsed if elapsed > 0 else 0.0
         left = f"{(total - done) / rate / 60:.1f} min left" if rate > 0 and total else "time left unknown"
-        print(f"\r{job['Status']:<10} {bar(done, total)} {done}/{total} ({ok} succeeded, {failed} failed) "
-              f"{rate:.1f} tasks/s, {left}   ", end="", file=sys.stderr, flush=True)
+        print(
+            f"\r{job['Status']:<10} {bar(done, total)} {done}/{total} ({ok} succeeded, {failed} failed) "
+            f"{rate:.1f} tasks/s, {left}   ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
         if job["Status"] in ("Complete", "Failed", "Cancelled"):
             print(file=sys.stderr)
             break
@@ -168,22 +196,31 @@ def watch(account_id, job_id, every=10):
         print(f"  job failure: {reason.get('FailureCode')}: {reason.get('FailureReason')}")
     if not failed:
         return 0 if job["Status"] == "Complete" else 1
-    manifest = json.loads(subprocess.run(["aws", "s3", "cp", f"{where}manifest.json", "-"], check=True,
-                                         capture_output=True, text=True).stdout)
+    manifest = json.loads(
+        subprocess.run(
+            ["aws", "s3", "cp", f"{where}manifest.json", "-"], check=True, capture_output=True, text=True
+        ).stdout
+    )
     shown = 0
     for result in manifest.get("Results", []):
         if result.get("TaskExecutionStatus") != "failed":
             continue
-        rows = subprocess.run(["aws", "s3", "cp", f"s3://{result['Bucket'].split(':::')[-1]}/{result['Key']}", "-"],
-                              check=True, capture_output=True, text=True).stdout.splitlines()
-        for row in rows[:10 - shown]:
+        rows = subprocess.run(
+            ["aws", "s3", "cp", f"s3://{result['Bucket'].split(':::')[-1]}/{result['Key']}", "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.splitlines()
+        for row in rows[: 10 - shown]:
             print(f"  failed: {row}")
             shown += 1
     return 1
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/batch-job", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--prefix", help="a manifest Batch Operations generates: every object under this prefix")
     where.add_argument("--inventory", metavar="S3_URL", help="an S3 Inventory manifest.json")
@@ -232,7 +269,3 @@ def main(argv=None):
     except Refused as e:
         print(f"batch-job: {e}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

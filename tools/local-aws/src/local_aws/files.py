@@ -27,7 +27,9 @@ def put_with_grant(answer_file, file):
     except urllib.error.HTTPError as e:
         status, text = e.code, e.read().decode("utf-8", "replace")
     code = text.split("<Code>")[1].split("</Code>")[0] if "<Code>" in text else ""
-    print(f"   PUT {grant['key']} ({len(body)} bytes, {len(grant['headers'])} signed headers): {status} {code}".rstrip())
+    print(
+        f"   PUT {grant['key']} ({len(body)} bytes, {len(grant['headers'])} signed headers): {status} {code}".rstrip()
+    )
     return status
 
 

@@ -96,7 +96,14 @@ def verify(environ, now):
             if k in q:
                 raise Refused("AuthorizationQueryParametersError", f"{k} is given twice")
             q[k] = v
-    for needed in ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"):
+    for needed in (
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Signature",
+    ):
         if needed not in q:
             raise Refused("AuthorizationQueryParametersError", f"the query has no {needed}")
     if q["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
@@ -104,9 +111,12 @@ def verify(environ, now):
     access_key_id, _, scope = q["X-Amz-Credential"].partition("/")
     parts = scope.split("/")
     if len(parts) != 4 or parts[2] != "s3" or parts[3] != "aws4_request" or parts[0] != q["X-Amz-Date"][:8]:
-        raise Refused("AuthorizationQueryParametersError", "X-Amz-Credential is not <key>/<date>/<region>/s3/aws4_request of X-Amz-Date")
+        raise Refused(
+            "AuthorizationQueryParametersError",
+            "X-Amz-Credential is not <key>/<date>/<region>/s3/aws4_request of X-Amz-Date",
+        )
     try:
-        signed_at = datetime.datetime.strptime(q["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+        signed_at = datetime.datetime.strptime(q["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
         expires = int(q["X-Amz-Expires"])
     except ValueError:
         raise Refused("AuthorizationQueryParametersError", "X-Amz-Date or X-Amz-Expires is malformed") from None
@@ -124,7 +134,7 @@ def verify(environ, now):
         raise Refused("InvalidToken", "The provided token is malformed or otherwise invalid.")
     expiration = session.expiration
     if expiration.tzinfo is None:
-        expiration = expiration.replace(tzinfo=datetime.timezone.utc)
+        expiration = expiration.replace(tzinfo=datetime.UTC)
     if now >= expiration:
         raise Refused("ExpiredToken", "The provided token has expired.")
 
@@ -134,7 +144,9 @@ def verify(environ, now):
     sent_amz = {k[5:].lower().replace("_", "-") for k in environ if k.startswith("HTTP_X_AMZ_")}
     unsigned = sorted(sent_amz - set(signed_headers))
     if unsigned:
-        raise Refused("AccessDenied", f"There were headers present in the request which were not signed: {', '.join(unsigned)}")
+        raise Refused(
+            "AccessDenied", f"There were headers present in the request which were not signed: {', '.join(unsigned)}"
+        )
     canonical_headers = ""
     for name in signed_headers:
         value = _header(environ, name)
@@ -154,7 +166,9 @@ def verify(environ, now):
     )
     expected = signature(session.secret_access_key, q["X-Amz-Date"], scope, canonical_request)
     if not hmac.compare_digest(expected, q["X-Amz-Signature"]):
-        raise Refused("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+        raise Refused(
+            "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided."
+        )
     rest = [(k, v) for k, v in pairs if not k.lower().startswith("x-amz-")]
     return session, parts[1], signed_headers, rest
 
@@ -212,17 +226,26 @@ class Presigned:
             return self.app(environ, start_response)
         try:
             if "X-Amz-Signature=" not in query:
-                raise Refused("AuthorizationQueryParametersError", "only SigV4 presigned URLs are served here (SigV2's AWSAccessKeyId/Signature is not)")
-            session, region, signed_headers, rest = verify(environ, datetime.datetime.now(datetime.timezone.utc))
+                raise Refused(
+                    "AuthorizationQueryParametersError",
+                    "only SigV4 presigned URLs are served here (SigV2's AWSAccessKeyId/Signature is not)",
+                )
+            session, region, signed_headers, rest = verify(environ, datetime.datetime.now(datetime.UTC))
             forward(environ, session, region, signed_headers, rest)
         except Refused as refused:
             self.refused += 1
             # Read what the client sent before answering, or the server would wait on it.
             if "presigned.body" not in environ:
                 environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            status = "400 Bad Request" if refused.code in ("AuthorizationQueryParametersError", "BadDigest") else "403 Forbidden"
-            data = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{refused.code}</Code>"
-                    f"<Message>{escape(refused.message)}</Message><RequestId>presigned</RequestId></Error>").encode()
+            status = (
+                "400 Bad Request"
+                if refused.code in ("AuthorizationQueryParametersError", "BadDigest")
+                else "403 Forbidden"
+            )
+            data = (
+                f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{refused.code}</Code>'
+                f"<Message>{escape(refused.message)}</Message><RequestId>presigned</RequestId></Error>"
+            ).encode()
             start_response(status, [("Content-Type", "application/xml"), ("Content-Length", str(len(data)))])
             return [data]
         self.verified += 1

@@ -1,0 +1,1 @@
+"""The local two-account AWS: moto on loopback, provisioned like the real thing. See `cli`."""

@@ -1,0 +1,5 @@
+"""`python -m local_aws`: see `cli`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""The local two-account AWS: a moto server on loopback, provisioned like the real thing.
+
+Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` and `scripts/demo`:
+
+  serve [--parent-pid PID] [--state-file FILE]
+      Starts moto on an ephemeral 127.0.0.1 port with cross-account S3 access refused, creates an
+      admin user with an access key in each of the two accounts, switches IAM enforcement on, then
+      prints one JSON line (the "state": endpoint, pid, admin keys) and keeps serving until
+      stdin closes (the default: the process that started it went away) or, with --parent-pid,
+      until that process is gone, or until SIGTERM/SIGINT.
+
+  pipeline --state-file FILE --name NAME [--source-prefix P] [--destination-prefix P]
+           [--writer-drop ACTION ...] [--execution-drop ACTION ...] [--env-file FILE]
+           [--upload-prefix P]
+      Provisions one pipeline as CONTRACT.md describes it, on exact ARNs: a source bucket and the
+      pipeline execution role in the source account, a destination bucket and the writer role
+      (trusting the execution role with an ExternalId) in the destination account. Then assumes
+      the execution role as the source admin, which is what Lambda hands a function, and prints
+      one JSON line with the names, ARNs and those temporary credentials. `--writer-drop` /
+      `--execution-drop` leave an action out of a role's policy, for tests of broken setups.
+      `--env-file` also writes the function's environment (the contract's settings and the
+      execution role's credentials, as Lambda would set them) as shell `export` lines;
+      `--lambda-env-file` the same as KEY=VALUE lines for `cargo lambda watch --env-file`;
+      `--sam-env-vars` the settings as `sam local invoke --env-vars` JSON. `--upload-prefix P`
+      also provisions upload-url's uploader role (s3:PutObject on P*, nothing else) and
+      adds it, with its temporary credentials, as "uploader_role"; `--upload-url-env-file`
+      writes upload-url's own environment (that role, the source and upload settings).
+
+  Faults (faults.py): requests signed with temporary credentials for a bucket or role
+  whose name holds "chaos" get, at random, S3's 503 SlowDown or 500 InternalError, and every
+  other AssumeRole call STS's Throttling; FAULT_SEED (environment) fixes the random sequence.
+  GET /_local_aws/faults answers how many of each were injected so far.
+
+  Presigned requests: moto cannot serve query-signed requests with IAM enforcement on, so the
+  verifying layer of presigned.py checks their signature and expiry as S3 does and
+  forwards them header-signed with the same credentials; GET /_local_aws/presigned answers how
+  many it let through and refused.
+
+  put --state-file FILE --account source|destination --bucket B --key K --file F
+  list --state-file FILE --account source|destination --bucket B
+      Upload a file / list a bucket as an account's admin (setting up and checking results).
+
+  put-with-grant --answer FILE --file F [--expect STATUS]
+  download --state-file FILE --account source|destination --bucket B --to DIR
+      The demo's upload with upload-url's grant, and its download of the destination into DIR
+      with a table of key, size and bytes (files.py).
+
+Everything here is local and fake: the keys are moto's, valid only against this server.
+"""
+
+import argparse
+import sys
+
+from . import accounts, files, provision, server
+
+
+def put(args):
+    with open(args.file, "rb") as f:
+        accounts.admin_s3(accounts.load_state(args.state_file), args.account).put_object(
+            Bucket=args.bucket, Key=args.key, Body=f.read()
+        )
+
+
+def list_bucket(args):
+    s3 = accounts.admin_s3(accounts.load_state(args.state_file), args.account)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=args.bucket):
+        for obj in page.get("Contents", []):
+            print(f"{obj['Size']:>10}  s3://{args.bucket}/{obj['Key']}")
+
+
+def put_with_grant(args):
+    status = files.put_with_grant(args.answer, args.file)
+    sys.exit(0 if status == args.expect else 1)
+
+
+def download(args):
+    files.download(accounts.admin_s3(accounts.load_state(args.state_file), args.account), args.bucket, args.to)
+
+
+def state_field(args):
+    """One field of the state, for a shell script (`endpoint`, `pid`, `region`)."""
+    print(accounts.load_state(args.state_file)[args.field])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="scripts/local-aws", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="start the local two-account AWS")
+    s.add_argument("--parent-pid", type=int, help="stop when this process is gone (default: when stdin closes)")
+    s.add_argument("--state-file", help="also write the state JSON here (removed on exit)")
+    p = sub.add_parser("pipeline", help="provision one pipeline (buckets and roles) in a running server")
+    p.add_argument("--state-file", required=True)
+    p.add_argument("--name", required=True, help="lowercase letters, digits and '-'; names the buckets and roles")
+    p.add_argument("--source-prefix", default="")
+    p.add_argument("--destination-prefix", default="")
+    p.add_argument("--writer-drop", action="append", default=[], metavar="ACTION")
+    p.add_argument("--execution-drop", action="append", default=[], metavar="ACTION")
+    p.add_argument(
+        "--upload-prefix",
+        help="UPLOAD_PREFIX: also provision upload-url's uploader role, allowed s3:PutObject there only",
+    )
+    p.add_argument("--env-file", help="also write the function's environment here as export lines")
+    p.add_argument("--lambda-env-file", help="also write it as KEY=VALUE lines (cargo lambda watch --env-file)")
+    p.add_argument("--sam-env-vars", help="also write the settings as sam local invoke --env-vars JSON")
+    p.add_argument(
+        "--upload-url-env-file", help="with --upload-prefix: also write upload-url's own environment (KEY=VALUE lines)"
+    )
+    for name, helptext in (
+        ("put", "upload a file as an account's admin"),
+        ("list", "list a bucket as an account's admin"),
+    ):
+        a = sub.add_parser(name, help=helptext)
+        a.add_argument("--state-file", required=True)
+        a.add_argument("--account", choices=["source", "destination"], required=True)
+        a.add_argument("--bucket", required=True)
+        if name == "put":
+            a.add_argument("--key", required=True)
+            a.add_argument("--file", required=True)
+    g = sub.add_parser("put-with-grant", help="upload a file with upload-url's answer (URL and headers)")
+    g.add_argument("--answer", required=True, help="upload-url's response JSON")
+    g.add_argument("--file", required=True)
+    g.add_argument("--expect", type=int, default=200, help="the status that counts as success")
+    d = sub.add_parser("download", help="download a bucket into a folder as an account's admin, with a table")
+    d.add_argument("--state-file", required=True)
+    d.add_argument("--account", choices=["source", "destination"], required=True)
+    d.add_argument("--bucket", required=True)
+    d.add_argument("--to", required=True)
+    f = sub.add_parser("state", help="print one field of the state (for shell scripts)")
+    f.add_argument("--state-file", required=True)
+    f.add_argument("--field", choices=["endpoint", "pid", "region"], required=True)
+    args = parser.parse_args(argv)
+    commands = {
+        "serve": server.serve,
+        "pipeline": provision.pipeline,
+        "put": put,
+        "list": list_bucket,
+        "put-with-grant": put_with_grant,
+        "download": download,
+        "state": state_field,
+    }
+    commands[args.command](args)
