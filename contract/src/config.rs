@@ -5,7 +5,6 @@
 use crate::{Env, Error, Settings};
 
 use crate::limits::DEFAULT_MAX_INPUT_PIXELS;
-use imaging::Limits;
 
 /// Default `METRICS_NAMESPACE`.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "S3CrossAccountTransform";
@@ -63,15 +62,6 @@ impl Config {
             metrics_namespace,
             generated_by,
         })
-    }
-
-    /// The image pipeline's limits.
-    pub fn limits(&self) -> Limits {
-        Limits {
-            max_input_bytes: self.max_input_bytes,
-            max_pixels: self.max_input_pixels,
-            ..Limits::default()
-        }
     }
 }
 

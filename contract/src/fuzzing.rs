@@ -102,7 +102,7 @@ pub fn outputs(data: &[u8]) {
     let (prefix, key) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let (version, sequencer) = (parts.next(), parts.next());
     let Ok(renditions) =
-        imaging::parse_renditions("thumb:200x200:jpeg:82,small:800x800:png,w:16x16:webp")
+        crate::spec::parse_renditions("thumb:200x200:jpeg:82,small:800x800:png,w:16x16:webp")
     else {
         return;
     };

@@ -14,6 +14,7 @@
 //! - [`batch`]: S3 Batch Operations events (schemas 1.0 and 2.0) and their response.
 //! - [`response`]: the RESULT, its statuses and reasons.
 //! - [`decision`]: what to do with a record, from what was read (the order of decisions).
+//! - [`spec`]: rendition specs (`RENDITIONS`), canonical strings, file names, Content-Types.
 //! - [`outputs`]: output keys and user metadata.
 //! - [`error`]: the one error type and its `errorType`s.
 //! - [`fuzzing`]: the checks of the `events`, `settings` and `outputs` fuzz targets.
@@ -30,8 +31,10 @@ pub mod limits;
 pub mod outputs;
 pub mod response;
 pub mod settings;
+pub mod spec;
 
 pub use env::Env;
 pub use error::{Error, Side};
 pub use ids::{AccountId, BucketName, ExternalId, KmsKeyArn, Region, RoleArn, SessionName};
 pub use settings::{AssumeRoleSession, DestinationSettings, Settings, SourceSettings};
+pub use spec::{OutputFormat, Rendition, parse_renditions};

@@ -6,7 +6,7 @@
 //! then 4 in 8-bit RGBA), so 40 megapixels stay under about 500 MB in a 1 GB function.
 
 /// Default `MAX_INPUT_BYTES`: 64 MiB, checked against the object's length before reading it.
-pub const DEFAULT_MAX_INPUT_BYTES: u64 = imaging::DEFAULT_MAX_INPUT_BYTES;
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Default `MAX_INPUT_PIXELS`: 40 megapixels, checked against the image header before decoding.
-pub const DEFAULT_MAX_INPUT_PIXELS: u64 = imaging::DEFAULT_MAX_PIXELS;
+pub const DEFAULT_MAX_INPUT_PIXELS: u64 = 40_000_000;

@@ -2,7 +2,7 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use imaging::Rendition;
+use crate::spec::Rendition;
 
 /// S3's longest key, in bytes.
 pub const MAX_KEY_BYTES: usize = 1024;
@@ -87,7 +87,7 @@ pub fn metadata(p: &Provenance<'_>, rendition: &Rendition) -> Vec<(&'static str,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use imaging::parse_renditions;
+    use crate::spec::parse_renditions;
 
     fn provenance(key: &str) -> Provenance<'_> {
         Provenance {

@@ -121,17 +121,6 @@ impl Reject {
         Reject::KeyTooLong,
     ];
 
-    /// The reason of an image rejection.
-    pub fn of(rejection: &imaging::Rejection) -> Self {
-        use imaging::Rejection as R;
-        match rejection {
-            R::NotAnImage(_) => Reject::NotAnImage,
-            R::Corrupt(_) => Reject::Corrupt,
-            R::TooLarge(_) => Reject::TooLarge,
-            R::UnsupportedFormat(_) => Reject::UnsupportedFormat,
-        }
-    }
-
     /// The contract's spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -285,16 +274,6 @@ mod tests {
                 "key-too-long"
             ]
         );
-        use imaging::Rejection as R;
-        for (rejection, reject) in [
-            (R::NotAnImage("x".into()), Reject::NotAnImage),
-            (R::Corrupt("x".into()), Reject::Corrupt),
-            (R::TooLarge("x".into()), Reject::TooLarge),
-            (R::UnsupportedFormat("x".into()), Reject::UnsupportedFormat),
-        ] {
-            assert_eq!(Reject::of(&rejection), reject, "{rejection}");
-            assert_eq!(Reject::of(&rejection).as_str(), rejection.reason());
-        }
         assert_eq!(Disposition::Deleted.label(), "deleted");
         assert_eq!(Disposition::Skipped(Skip::Gone).label(), "skipped/gone");
         assert_eq!(

@@ -5,13 +5,12 @@ use image::{ExtendedColorType, ImageEncoder};
 
 use crate::error::RenderError;
 use crate::resize::Pixels;
-use crate::spec::{OutputFormat, Rendition};
+use crate::target::{Encoding, Target};
 
-/// Encodes `pixels` as `rendition` says.
-pub(crate) fn encode(pixels: &Pixels, rendition: &Rendition) -> Result<Vec<u8>, RenderError> {
-    let internal = |e: &dyn std::fmt::Display| {
-        RenderError::internal("encoding", format!("{}: {e}", rendition.file_name()))
-    };
+/// Encodes `pixels` as `target` says.
+pub(crate) fn encode(pixels: &Pixels, target: &Target) -> Result<Vec<u8>, RenderError> {
+    let internal =
+        |e: &dyn std::fmt::Display| RenderError::internal("encoding", format!("{target}: {e}"));
     let (w, h) = (pixels.width, pixels.height);
     let color = if pixels.channels == 4 {
         ExtendedColorType::Rgba8
@@ -19,8 +18,8 @@ pub(crate) fn encode(pixels: &Pixels, rendition: &Rendition) -> Result<Vec<u8>, 
         ExtendedColorType::Rgb8
     };
     let mut out = Vec::new();
-    match rendition.format {
-        OutputFormat::Jpeg => {
+    match target.encoding {
+        Encoding::Jpeg { quality } => {
             let flat;
             let rgb = if pixels.channels == 4 {
                 flat = flatten_on_white(&pixels.data);
@@ -28,13 +27,12 @@ pub(crate) fn encode(pixels: &Pixels, rendition: &Rendition) -> Result<Vec<u8>, 
             } else {
                 &pixels.data
             };
-            out =
-                crate::jpeg::encode_rgb(rgb, w, h, rendition.quality).map_err(|e| internal(&e))?;
+            out = crate::jpeg::encode_rgb(rgb, w, h, quality).map_err(|e| internal(&e))?;
         }
-        OutputFormat::Png => image::codecs::png::PngEncoder::new(&mut out)
+        Encoding::Png => image::codecs::png::PngEncoder::new(&mut out)
             .write_image(&pixels.data, w, h, color)
             .map_err(|e| internal(&e))?,
-        OutputFormat::WebP => image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+        Encoding::WebPLossless => image::codecs::webp::WebPEncoder::new_lossless(&mut out)
             .write_image(&pixels.data, w, h, color)
             .map_err(|e| internal(&e))?,
     }

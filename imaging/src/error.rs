@@ -19,14 +19,28 @@ pub enum Rejection {
     UnsupportedFormat(String),
 }
 
+/// Which kind of [`Rejection`]: what callers and tests match on (the message is for people).
+/// Exhaustive on purpose: a new kind makes every caller decide what it means to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RejectionKind {
+    /// Zero bytes, or no image format recognised.
+    NotAnImage,
+    /// A recognised format that does not decode or is truncated.
+    Corrupt,
+    /// Over a limit.
+    TooLarge,
+    /// A recognised image format that is not decoded.
+    UnsupportedFormat,
+}
+
 impl Rejection {
-    /// The contract's reason.
-    pub fn reason(&self) -> &'static str {
+    /// Which kind of rejection this is.
+    pub fn kind(&self) -> RejectionKind {
         match self {
-            Rejection::NotAnImage(_) => "not-an-image",
-            Rejection::Corrupt(_) => "corrupt",
-            Rejection::TooLarge(_) => "too-large",
-            Rejection::UnsupportedFormat(_) => "unsupported-format",
+            Rejection::NotAnImage(_) => RejectionKind::NotAnImage,
+            Rejection::Corrupt(_) => RejectionKind::Corrupt,
+            Rejection::TooLarge(_) => RejectionKind::TooLarge,
+            Rejection::UnsupportedFormat(_) => RejectionKind::UnsupportedFormat,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! `tests/fuzz_corpus.rs` replays on every input kept in `fuzz/corpus/render` and
 //! `fuzz/regressions/render`, so an ordinary `cargo test` keeps every finding fixed.
 
-use crate::{Limits, RenderError, parse_renditions, render as render_image};
+use crate::{Encoding, Limits, RenderError, Target, render as render_image};
 
 /// Renders `data` with a small pixel limit (so a run explores formats, not big images): it may
 /// render or be rejected, never fail internally, panic past the decoder boundary or abort.
@@ -11,22 +11,34 @@ use crate::{Limits, RenderError, parse_renditions, render as render_image};
 /// When the pipeline fails internally: that is the finding.
 pub fn render(data: &[u8]) {
     let limits = Limits {
-        max_pixels: 1 << 20,
         max_metadata_bytes: 1 << 20,
-        ..Limits::default()
+        ..Limits::new(64 << 20, 1 << 20)
     };
-    let Ok(renditions) = parse_renditions("t:64x48:jpeg:82,p:32x32:png,w:16x16:webp") else {
-        return;
-    };
-    match render_image(data, &renditions, &limits) {
+    let targets = [
+        Target {
+            width: 64,
+            height: 48,
+            encoding: Encoding::Jpeg { quality: 82 },
+        },
+        Target {
+            width: 32,
+            height: 32,
+            encoding: Encoding::Png,
+        },
+        Target {
+            width: 16,
+            height: 16,
+            encoding: Encoding::WebPLossless,
+        },
+    ];
+    match render_image(data, &targets, &limits) {
         Ok(rendering) => {
-            for out in &rendering.outputs {
+            for (out, target) in rendering.outputs.iter().zip(&targets) {
                 assert!(
-                    out.width <= out.rendition.width && out.height <= out.rendition.height,
-                    "{}x{} does not fit {}",
+                    out.width <= target.width && out.height <= target.height,
+                    "{}x{} does not fit {target}",
                     out.width,
                     out.height,
-                    out.rendition
                 );
                 assert!(!out.bytes.is_empty(), "an empty output");
             }

@@ -1,5 +1,6 @@
-//! The image pipeline: bytes in, renditions out. No AWS types, no I/O, no setting names: the
-//! `transform` function, its `render` preview and backfill share it, and it can be fuzzed and
+//! The image pipeline: bytes and [`Target`]s (a box and an [`Encoding`]) in, encoded images
+//! out. No AWS types, no I/O, no setting names, nothing of the product's contract: the
+//! `rendering` crate maps the contract's renditions and reasons onto it; it can be fuzzed and
 //! benchmarked on its own.
 //!
 //! Every input is hostile until its framing says otherwise:
@@ -8,8 +9,8 @@
 //!    bytes that remain and every declared size against the [`Limits`], so nothing is
 //!    allocated for a length the file does not back, and truncated files are `corrupt`;
 //! 3. the image is decoded once, with `image::Limits::max_alloc` on every decoder, a JPEG at
-//!    the smallest DCT scale that covers the largest rendition;
-//! 4. renditions are resized largest first, each from the smallest earlier result that still
+//!    the smallest DCT scale that covers the largest output;
+//! 4. outputs are resized largest first, each from the smallest earlier result that still
 //!    covers it (a cascade), with SIMD Lanczos3;
 //! 5. EXIF orientation, the colour profile (only one whose colour space matches the pixels)
 //!    and alpha flattening are applied to the small outputs;
@@ -25,7 +26,7 @@
 //! - `resize.rs`: pixel buffers, the SIMD resize, orientation.
 //! - `color.rs`: ICC profiles to sRGB, for the colour spaces they match.
 //! - `encode.rs`: JPEG 4:2:0, PNG, lossless WebP.
-//! - [`spec`]: rendition specs (`name:WxH:format[:quality]`).
+//! - [`target`]: what to make: a box and an encoding.
 //! - `limits.rs`, `error.rs`: what an input may ask; what went wrong.
 //! - [`fuzzing`]: the check the fuzz target runs and the corpus replay test repeats.
 
@@ -39,25 +40,20 @@ mod jpeg;
 mod limits;
 mod resize;
 pub mod sniff;
-pub mod spec;
+pub mod target;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use image::metadata::Orientation;
 
-pub use error::{Rejection, RenderError};
-pub use limits::{
-    DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_JPEG_SCANS, DEFAULT_MAX_METADATA_BYTES,
-    DEFAULT_MAX_PIXELS, Limits,
-};
+pub use error::{Rejection, RejectionKind, RenderError};
+pub use limits::{BUDGETED_PIXELS, DEFAULT_MAX_JPEG_SCANS, DEFAULT_MAX_METADATA_BYTES, Limits};
 pub use sniff::SourceFormat;
-pub use spec::{OutputFormat, Rendition, parse_renditions};
+pub use target::{Encoding, Target};
 
-/// One finished rendition.
+/// One finished output.
 #[derive(Debug, Clone)]
 pub struct Rendered {
-    /// The spec it was made from.
-    pub rendition: Rendition,
     /// Output width.
     pub width: u32,
     /// Output height.
@@ -66,7 +62,7 @@ pub struct Rendered {
     pub bytes: Vec<u8>,
 }
 
-/// Every rendition of one input, and what the input was.
+/// Every output of one input, and what the input was.
 #[derive(Debug, Clone)]
 pub struct Rendering {
     /// The input's format.
@@ -75,23 +71,19 @@ pub struct Rendering {
     pub source_width: u32,
     /// The input's height, after EXIF orientation.
     pub source_height: u32,
-    /// The outputs, in the order of the renditions asked for.
+    /// The outputs, in the order of the targets asked for.
     pub outputs: Vec<Rendered>,
     /// What was ignored on the way and why (a colour profile that does not parse or does not
     /// match the pixels): for the caller's log, never fatal.
     pub notes: Vec<String>,
 }
 
-/// Makes `renditions` of the image in `bytes`.
-pub fn render(
-    bytes: &[u8],
-    renditions: &[Rendition],
-    limits: &Limits,
-) -> Result<Rendering, RenderError> {
+/// Makes an output of the image in `bytes` for each of `targets`, in their order.
+pub fn render(bytes: &[u8], targets: &[Target], limits: &Limits) -> Result<Rendering, RenderError> {
     // The decoders have their own boundary (a panic there is the input's fault); a panic that
     // reaches this one is a fault of the pipeline's own code.
     catch_unwind(AssertUnwindSafe(|| {
-        render_unguarded(bytes, renditions, limits)
+        render_unguarded(bytes, targets, limits)
     }))
     .unwrap_or_else(|panic| {
         Err(RenderError::internal(
@@ -103,14 +95,14 @@ pub fn render(
 
 fn render_unguarded(
     bytes: &[u8],
-    renditions: &[Rendition],
+    targets: &[Target],
     limits: &Limits,
 ) -> Result<Rendering, RenderError> {
-    // The renditions' sizes in stored (not yet oriented) pixels, for an image of `w`x`h`.
+    // The outputs' sizes in stored (not yet oriented) pixels, for an image of `w`x`h`.
     let targets_for = |w: u32, h: u32, orientation: Orientation| -> Vec<(u32, u32)> {
         let swaps = swaps_axes(orientation);
         let (ow, oh) = if swaps { (h, w) } else { (w, h) };
-        renditions
+        targets
             .iter()
             .map(|r| {
                 let (tw, th) = fit(ow, oh, r.width, r.height);
@@ -132,15 +124,15 @@ fn render_unguarded(
     } else {
         (width, height)
     };
-    let targets = targets_for(width, height, decoded.orientation);
-    let mut order: Vec<usize> = (0..renditions.len()).collect();
+    let sizes = targets_for(width, height, decoded.orientation);
+    let mut order: Vec<usize> = (0..targets.len()).collect();
 
     // Largest first, so each can be resized from an earlier, smaller-than-source result.
-    order.sort_by_key(|&i| std::cmp::Reverse(u64::from(targets[i].0) * u64::from(targets[i].1)));
+    order.sort_by_key(|&i| std::cmp::Reverse(u64::from(sizes[i].0) * u64::from(sizes[i].1)));
 
-    let mut made: Vec<Option<resize::Pixels>> = vec![None; renditions.len()];
+    let mut made: Vec<Option<resize::Pixels>> = vec![None; targets.len()];
     for &i in &order {
-        let (tw, th) = targets[i];
+        let (tw, th) = sizes[i];
         // The smallest earlier result that still covers the target, else the decoded image.
         let from = order
             .iter()
@@ -156,18 +148,17 @@ fn render_unguarded(
         .icc
         .as_deref()
         .and_then(|icc| color::to_srgb(icc, decoded.model, &mut notes));
-    let mut outputs = Vec::with_capacity(renditions.len());
-    for (rendition, pixels) in renditions.iter().zip(made) {
+    let mut outputs = Vec::with_capacity(targets.len());
+    for (target, pixels) in targets.iter().zip(made) {
         let pixels = pixels.ok_or_else(|| {
-            RenderError::internal("the resize cascade", "a rendition was not resized")
+            RenderError::internal("the resize cascade", "an output was not resized")
         })?;
         let mut pixels = resize::orient(pixels, decoded.orientation);
         if let Some(t) = &transform {
             color::apply(t, &mut pixels);
         }
-        let bytes = encode::encode(&pixels, rendition)?;
+        let bytes = encode::encode(&pixels, target)?;
         outputs.push(Rendered {
-            rendition: rendition.clone(),
             width: pixels.width,
             height: pixels.height,
             bytes,

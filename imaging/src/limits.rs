@@ -2,8 +2,9 @@
 //!
 //! Every one is checked on the file's own framing (headers and declared lengths) before a
 //! decoder sees the bytes, so a hostile file is refused for the price of reading its headers.
-//! The defaults suit a 1 GB Lambda function: see the README's "Limits and memory" section for
-//! the peak memory they guarantee and how it was measured.
+//! The two an operator sets (bytes and pixels) come from the caller (the product's settings own
+//! their defaults); the others are this crate's, fixed. The `rendering` crate's memory-budget
+//! test proves the settings' defaults fit a 1 GB Lambda function (README, "Limits and memory").
 
 /// What an input may ask of the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,10 +23,12 @@ pub struct Limits {
     pub max_jpeg_scans: u32,
 }
 
-/// Default of [`Limits::max_input_bytes`]: 64 MiB.
-pub const DEFAULT_MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
-/// Default of [`Limits::max_pixels`]: 40 megapixels.
-pub const DEFAULT_MAX_PIXELS: u64 = 40_000_000;
+/// The pixels this crate's memory-budget test renders within the budget the README states
+/// (a 16-bit RGBA PNG and a progressive 4:4:4 JPEG of this many pixels, in a 1 GB function's
+/// address space): a caller's `max_pixels` at or below it keeps that guarantee. The product's
+/// `MAX_INPUT_PIXELS` default is checked against it (the `rendering` crate's tests).
+pub const BUDGETED_PIXELS: u64 = 40_000_000;
+
 /// Default of [`Limits::max_metadata_bytes`]: 8 MiB (real colour profiles are under 1 MiB,
 /// printer profiles a few).
 pub const DEFAULT_MAX_METADATA_BYTES: u64 = 8 * 1024 * 1024;
@@ -33,18 +36,17 @@ pub const DEFAULT_MAX_METADATA_BYTES: u64 = 8 * 1024 * 1024;
 /// progressive JPEGs from cameras, libjpeg and mozjpeg have 10 or fewer).
 pub const DEFAULT_MAX_JPEG_SCANS: u32 = 100;
 
-impl Default for Limits {
-    fn default() -> Self {
+impl Limits {
+    /// The caller's input limits, with this crate's own for metadata blocks and JPEG scans.
+    pub fn new(max_input_bytes: u64, max_pixels: u64) -> Self {
         Self {
-            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
-            max_pixels: DEFAULT_MAX_PIXELS,
+            max_input_bytes,
+            max_pixels,
             max_metadata_bytes: DEFAULT_MAX_METADATA_BYTES,
             max_jpeg_scans: DEFAULT_MAX_JPEG_SCANS,
         }
     }
-}
 
-impl Limits {
     /// The most a decoder may allocate at once: the largest image at 16 bits a channel with
     /// alpha, plus room for its metadata. Given to every decoder as `image::Limits::max_alloc`.
     pub fn max_alloc(&self) -> u64 {

@@ -5,24 +5,37 @@
 use image::{ExtendedColorType, ImageEncoder, Rgb, RgbImage};
 
 use super::*;
+use RejectionKind::{Corrupt, NotAnImage, TooLarge, UnsupportedFormat};
 
 const LIMITS: Limits = Limits {
-    max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+    max_input_bytes: 64 << 20,
     max_pixels: 50_000_000,
     max_metadata_bytes: DEFAULT_MAX_METADATA_BYTES,
     max_jpeg_scans: DEFAULT_MAX_JPEG_SCANS,
 };
 
-fn png_spec(name: &str, w: u32, h: u32) -> Rendition {
-    parse_renditions(&format!("{name}:{w}x{h}:png"))
-        .expect("spec")
-        .remove(0)
+fn png_spec(_name: &str, width: u32, height: u32) -> Target {
+    Target {
+        width,
+        height,
+        encoding: Encoding::Png,
+    }
 }
 
-fn jpeg_spec(name: &str, w: u32, h: u32) -> Rendition {
-    parse_renditions(&format!("{name}:{w}x{h}:jpeg:90"))
-        .expect("spec")
-        .remove(0)
+fn jpeg_spec(_name: &str, width: u32, height: u32) -> Target {
+    Target {
+        width,
+        height,
+        encoding: Encoding::Jpeg { quality: 90 },
+    }
+}
+
+fn webp_spec(width: u32, height: u32) -> Target {
+    Target {
+        width,
+        height,
+        encoding: Encoding::WebPLossless,
+    }
 }
 
 /// A 60x40 image, blue, with a red 20x20 block in its top-left corner.
@@ -79,7 +92,7 @@ fn is_red(p: &Rgb<u8>) -> bool {
     p[0] > 180 && p[1] < 80 && p[2] < 80
 }
 
-fn render_one(bytes: &[u8], spec: Rendition) -> Result<Rendered, RenderError> {
+fn render_one(bytes: &[u8], spec: Target) -> Result<Rendered, RenderError> {
     render(bytes, &[spec], &LIMITS).map(|mut r| r.outputs.remove(0))
 }
 
@@ -174,9 +187,18 @@ fn renditions_fit_the_box_keep_the_aspect_and_never_upscale() {
 
     let big = RgbImage::from_fn(400, 300, |x, _| Rgb([(x % 256) as u8, 0, 0]));
     let jpeg = jpeg_of(&big, &[], None);
-    let specs =
-        parse_renditions("thumb:50x50:jpeg,large:192x192:png,small:80x80:webp,huge:1000x1000:jpeg")
-            .expect("specs");
+    let specs = [
+        Target {
+            encoding: Encoding::Jpeg { quality: 82 },
+            ..jpeg_spec("thumb", 50, 50)
+        },
+        png_spec("large", 192, 192),
+        webp_spec(80, 80),
+        Target {
+            encoding: Encoding::Jpeg { quality: 82 },
+            ..jpeg_spec("huge", 1000, 1000)
+        },
+    ];
     let r = render(&jpeg, &specs, &LIMITS).expect("renders");
     let sizes: Vec<(u32, u32)> = r.outputs.iter().map(|o| (o.width, o.height)).collect();
     assert_eq!(
@@ -185,14 +207,14 @@ fn renditions_fit_the_box_keep_the_aspect_and_never_upscale() {
         "in the order asked"
     );
     assert_eq!((r.source_width, r.source_height), (400, 300));
-    for out in &r.outputs {
+    for (out, target) in r.outputs.iter().zip(&specs) {
         let decoded = image::load_from_memory(&out.bytes).expect("decodes");
         assert_eq!((decoded.width(), decoded.height()), (out.width, out.height));
         let format = image::guess_format(&out.bytes).expect("known format");
-        let expected = match out.rendition.format {
-            OutputFormat::Jpeg => image::ImageFormat::Jpeg,
-            OutputFormat::Png => image::ImageFormat::Png,
-            OutputFormat::WebP => image::ImageFormat::WebP,
+        let expected = match target.encoding {
+            Encoding::Jpeg { .. } => image::ImageFormat::Jpeg,
+            Encoding::Png => image::ImageFormat::Png,
+            Encoding::WebPLossless => image::ImageFormat::WebP,
         };
         assert_eq!(format, expected);
     }
@@ -230,7 +252,13 @@ fn palette_png_with_alpha_is_flattened_on_white_for_jpeg_and_kept_for_png() {
         let indices: Vec<u8> = (0..256).map(|i| u8::from((i % 16) >= 8)).collect();
         w.write_image_data(&indices).expect("data");
     }
-    let specs = parse_renditions("j:16x16:jpeg:95,p:16x16:png").expect("specs");
+    let specs = [
+        Target {
+            encoding: Encoding::Jpeg { quality: 95 },
+            ..jpeg_spec("j", 16, 16)
+        },
+        png_spec("p", 16, 16),
+    ];
     let r = render(&png, &specs, &LIMITS).expect("renders");
     let jpeg = decode_output(&r.outputs[0].bytes);
     let left = jpeg.get_pixel(2, 8);
@@ -288,55 +316,59 @@ fn webp_input_is_decoded() {
 }
 
 #[test]
-fn bad_inputs_are_rejected_with_the_contracts_reasons() {
+fn bad_inputs_are_rejected_with_their_kind() {
     let jpeg = jpeg_of(&marked(), &[], None);
     let mut png = Vec::new();
     image::codecs::png::PngEncoder::new(&mut png)
         .write_image(marked().as_raw(), 60, 40, ExtendedColorType::Rgb8)
         .expect("encode");
-    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("zero bytes", vec![], "not-an-image"),
+    let cases: Vec<(&str, Vec<u8>, Result<(), RejectionKind>)> = vec![
+        ("zero bytes", vec![], Err(NotAnImage)),
         (
             "text named .jpg",
             b"this is not a picture, despite photo.jpg".to_vec(),
-            "not-an-image",
+            Err(NotAnImage),
         ),
         (
             "truncated JPEG",
             jpeg[..jpeg.len() * 6 / 10].to_vec(),
-            "corrupt",
+            Err(Corrupt),
         ),
         (
             "JPEG without its last bytes",
             jpeg[..jpeg.len() - 2].to_vec(),
-            "corrupt",
+            Err(Corrupt),
         ),
-        ("truncated PNG", png[..png.len() - 20].to_vec(), "corrupt"),
-        ("JPEG header only", jpeg[..200].to_vec(), "corrupt"),
+        (
+            "truncated PNG",
+            png[..png.len() - 20].to_vec(),
+            Err(Corrupt),
+        ),
+        ("JPEG header only", jpeg[..200].to_vec(), Err(Corrupt)),
         (
             "garbage after a JPEG signature",
             [&[0xFF, 0xD8, 0xFF][..], &[0x42; 500]].concat(),
-            "corrupt",
+            Err(Corrupt),
         ),
         (
             "TIFF",
             b"II*\0\x08\0\0\0\0\0\0\0\0\0\0\0\0\0".to_vec(),
-            "unsupported-format",
+            Err(UnsupportedFormat),
         ),
         (
             "HEIC",
             b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec(),
-            "unsupported-format",
+            Err(UnsupportedFormat),
         ),
         (
             "a header claiming 100000x100000",
             png_claiming(100_000, 100_000),
-            "too-large",
+            Err(TooLarge),
         ),
     ];
     for (what, bytes, reason) in cases {
         let err = rejection(&bytes, &LIMITS, what);
-        assert_eq!(err.reason(), reason, "{what}: {err}");
+        assert_eq!(Err(err.kind()), reason, "{what}: {err}");
         assert!(!err.to_string().is_empty());
     }
     let limits = Limits {
@@ -344,14 +376,14 @@ fn bad_inputs_are_rejected_with_the_contracts_reasons() {
         ..LIMITS
     };
     let err = rejection(&jpeg, &limits, "60x40 is over 2399 pixels");
-    assert_eq!(err.reason(), "too-large");
+    assert_eq!(err.kind(), RejectionKind::TooLarge);
     assert!(err.to_string().contains("limit of 2399 pixels"), "{err}");
     let limits = Limits {
         max_input_bytes: 100,
         ..LIMITS
     };
     let err = rejection(&jpeg, &limits, "over 100 bytes");
-    assert_eq!(err.reason(), "too-large");
+    assert_eq!(err.kind(), RejectionKind::TooLarge);
 }
 
 /// A complete PNG whose header claims `w`x`h` with one byte of image data.

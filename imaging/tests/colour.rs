@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use image::{Luma, Rgb, RgbImage};
-use imaging::{Limits, render};
+use imaging::render;
 
 fn grey_jpeg(icc: Option<&[u8]>) -> Vec<u8> {
     let img = image::GrayImage::from_fn(64, 64, |x, y| Luma([((x + y) * 2) as u8]));
@@ -53,12 +53,8 @@ fn a_profile_of_another_colour_space_or_none_at_all_is_ignored_with_a_note() {
     cmyk[16..20].copy_from_slice(b"CMYK");
     let img = RgbImage::from_pixel(32, 32, Rgb([200, 30, 30]));
     let plain = rendered(&jpeg_of(&img, None));
-    let rendering = render(
-        &jpeg_of(&img, Some(&cmyk)),
-        &[png_spec(64, 64)],
-        &Limits::default(),
-    )
-    .expect("renders");
+    let rendering =
+        render(&jpeg_of(&img, Some(&cmyk)), &[png_spec(64, 64)], &limits()).expect("renders");
     assert!(
         rendering
             .notes
@@ -143,7 +139,7 @@ fn cmyk_and_ycck_jpegs_keep_their_colours() {
         jpeg_encoder::Encoder::new(&mut jpeg, 95)
             .encode(&cmyk, w, h, kind)
             .expect("encode");
-        let out = render(&jpeg, &[png_spec(100, 100)], &Limits::default()).expect("renders");
+        let out = render(&jpeg, &[png_spec(100, 100)], &limits()).expect("renders");
         let img = image::load_from_memory(&out.outputs[0].bytes)
             .expect("decodes")
             .into_rgb8();

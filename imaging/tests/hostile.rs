@@ -5,8 +5,9 @@
 
 mod common;
 
-use common::{grey_png, reason, with_png_chunk};
+use common::{grey_png, limits, png_spec, reason, with_png_chunk};
 use image::{ExtendedColorType, ImageEncoder};
+use imaging::RejectionKind::{Corrupt, TooLarge};
 
 /// A lossless 64x64 WebP in the extended format (VP8X + VP8L), `extra` appended as one more
 /// chunk inside the RIFF container; the RIFF size counts the bytes there are, or is `riff`.
@@ -34,7 +35,7 @@ fn webp_with(extra: &[u8], size: Option<u32>) -> Vec<u8> {
 fn a_webp_whose_exif_chunk_declares_4_gib_is_corrupt_not_an_abort() {
     assert_eq!(
         reason(&webp_with(&[], None)),
-        "written",
+        Ok(()),
         "the file without the chunk"
     );
     for kind in [b"EXIF", b"ICCP"] {
@@ -45,7 +46,7 @@ fn a_webp_whose_exif_chunk_declares_4_gib_is_corrupt_not_an_abort() {
             let bytes = webp_with(&hostile, size);
             assert!(bytes.len() < 200, "the reproduction is a small file");
             let kind = String::from_utf8_lossy(kind);
-            assert_eq!(reason(&bytes), "corrupt", "{kind}, RIFF size {size:?}");
+            assert_eq!(reason(&bytes), Err(Corrupt), "{kind}, RIFF size {size:?}");
         }
     }
 }
@@ -65,7 +66,7 @@ fn a_png_whose_profile_inflates_to_300_mib_is_too_large_before_inflating_it() {
     let mut iccp = b"icc\0\0".to_vec();
     iccp.extend_from_slice(&zeros_compressed(300 << 20));
     let bytes = with_png_chunk(&grey_png(640, 480), b"iCCP", &iccp);
-    assert_eq!(reason(&bytes), "too-large");
+    assert_eq!(reason(&bytes), Err(TooLarge));
 }
 
 /// A 16-bit RGBA PNG of `w`x`h` (8 bytes a pixel once decoded: the costliest input per pixel).
@@ -103,24 +104,24 @@ fn budget_child() {
     // The hostile inputs are refused without allocating what they declare.
     let mut exif = b"EXIF".to_vec();
     exif.extend_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
-    assert_eq!(reason(&webp_with(&exif, Some(u32::MAX))), "corrupt");
-    assert_eq!(reason(&webp_with(&exif, None)), "corrupt");
+    assert_eq!(reason(&webp_with(&exif, Some(u32::MAX))), Err(Corrupt));
+    assert_eq!(reason(&webp_with(&exif, None)), Err(Corrupt));
     let mut iccp = b"icc\0\0".to_vec();
     iccp.extend_from_slice(&zeros_compressed(300 << 20));
     assert_eq!(
         reason(&with_png_chunk(&grey_png(640, 480), b"iCCP", &iccp)),
-        "too-large"
+        Err(TooLarge)
     );
     // The costliest admissible inputs, at the default pixel limit, render within the budget
     // the README states, by peak resident memory: the input's bytes (already in memory) plus
     // everything rendering it takes. The peak is reset once the input is made.
-    let side = (imaging::DEFAULT_MAX_PIXELS as f64).sqrt() as u32;
+    let side = (imaging::BUDGETED_PIXELS as f64).sqrt() as u32;
     for (what, input) in [
         ("a 16-bit RGBA PNG", rgba16_png(side, side)),
         ("a progressive 4:4:4 JPEG", progressive_444_jpeg(side, side)),
     ] {
         std::fs::write("/proc/self/clear_refs", "5").expect("resets the peak (Linux 4.0+)");
-        assert_eq!(reason(&input), "written", "{what}");
+        assert_eq!(reason(&input), Ok(()), "{what}");
         let peak = peak_resident_mib();
         eprintln!("{what} of {side}x{side}: peak resident memory {peak} MiB");
         assert!(
@@ -196,13 +197,13 @@ fn a_truncated_jpeg_is_corrupt_even_with_an_end_marker_appended() {
         ("baseline", sample_photo()),
         ("progressive", progressive(&sample_photo())),
     ] {
-        assert_eq!(reason(&jpeg), "written", "{what}: the whole file");
+        assert_eq!(reason(&jpeg), Ok(()), "{what}: the whole file");
         let cut = &jpeg[..jpeg.len() * 6 / 10];
-        assert_eq!(reason(cut), "corrupt", "{what}: cut at 60%");
+        assert_eq!(reason(cut), Err(Corrupt), "{what}: cut at 60%");
         let mended = [cut, &[0xFF, 0xD9]].concat();
         assert_eq!(
             reason(&mended),
-            "corrupt",
+            Err(Corrupt),
             "{what}: cut at 60%, FF D9 appended"
         );
     }
@@ -217,11 +218,9 @@ fn a_png_that_panics_its_decoder_is_corrupt() {
         "/../fuzz/regressions/render/png-decoder-panic-palette"
     );
     let bytes = std::fs::read(path).expect("the kept input");
-    let limits = imaging::Limits::default();
-    let spec = imaging::parse_renditions("p:64x64:png").expect("spec");
-    match imaging::render(&bytes, &spec, &limits) {
+    match imaging::render(&bytes, &[png_spec(64, 64)], &limits()) {
         Err(imaging::RenderError::Rejected(r)) => {
-            assert_eq!(r.reason(), "corrupt", "{r}");
+            assert_eq!(r.kind(), Corrupt, "{r}");
             assert!(r.to_string().contains("decoder failed"), "{r}");
             assert!(r.to_string().contains("out of range"), "{r}");
         }
@@ -244,6 +243,6 @@ fn png_image_data_and_gif_frames_cut_short_are_corrupt() {
             env!("CARGO_MANIFEST_DIR")
         );
         let bytes = std::fs::read(&path).expect("a kept input");
-        assert_eq!(reason(&bytes), "corrupt", "{name}");
+        assert_eq!(reason(&bytes), Err(Corrupt), "{name}");
     }
 }

@@ -5,7 +5,7 @@
 //! region, KMS key, renditions); the AssumeRole session is shared by all of them
 //! ([`AssumeRoleSession`](super::AssumeRoleSession)).
 
-use imaging::{Rendition, parse_renditions, spec::DEFAULT_RENDITIONS};
+use crate::spec::{DEFAULT_RENDITIONS, Rendition, parse_renditions};
 
 use crate::env::Env;
 use crate::error::Error;

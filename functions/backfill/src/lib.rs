@@ -1,8 +1,8 @@
 //! `backfill`: process what was in the source bucket before the trigger existed.
 //!
 //! Lists the source bucket from `start_after` (under `prefix`, within `SOURCE_PREFIX`) and runs
-//! the transform's own pipeline (the same code, not a copy) on each object, a bounded number at
-//! once. Objects whose renditions are current are skipped by that pipeline (`already-current`).
+//! the pipeline core that transform runs (the `pipeline` crate: the same code, not a copy) on
+//! each object, a bounded number at once. Objects whose renditions are current are skipped by that pipeline (`already-current`).
 //! It stops starting objects when `max_objects` were started or the Lambda deadline is near,
 //! waits for those in flight, and says where to resume: `next_start_after` is the last key up
 //! to which every listed object was handled, so resuming skips nothing and repeats at most the
@@ -18,12 +18,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use cross_account_s3::{BucketName, Error, Side};
+use pipeline::Pipeline;
+use pipeline::event::{EventKey, Item, Kind, Record};
+use pipeline::report::handle_reported;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::task::JoinSet;
-use transform::event::{EventKey, Item, Kind, Record};
-use transform::pipeline::Pipeline;
-use transform::report::handle_reported;
 
 /// Default `max_objects`.
 pub const DEFAULT_MAX_OBJECTS: u64 = 1000;

@@ -10,10 +10,10 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_s3::primitives::ByteStream;
 use backfill::{Backfill, Request};
 use cross_account_s3::Clients;
+use pipeline::Pipeline;
+use pipeline::config::Config;
 use serde_json::json;
 use testkit::{Account, Pipeline as Provisioned, PipelineOptions, local_aws};
-use transform::config::Config;
-use transform::pipeline::Pipeline;
 
 const OBJECTS: usize = 200;
 
@@ -284,7 +284,7 @@ async fn backfilled_renditions_order_correctly_against_later_events() {
     let transform = Pipeline::new(Clients::new(&sdk, &config.settings).await, config);
     let deliver = |etag: &str, version: &str, sequencer: &str| {
         let event = created_event(&aws.source.bucket, &key(1), etag, version, sequencer);
-        let items = transform::event::parse_items(&event).expect("an S3 event");
+        let items = pipeline::event::parse_items(&event).expect("an S3 event");
         let transform = transform.clone();
         async move {
             transform

@@ -8,9 +8,9 @@ mod common;
 use aws_sdk_s3::primitives::ByteStream;
 use common::{HELLO, Harness, events_dir, image, md5_of, status};
 use lambda_runtime::LambdaEvent;
+use pipeline::handler::handle;
 use serde_json::{Value, json};
 use testkit::{PipelineOptions, local_aws};
-use transform::handler::handle;
 #[tokio::test]
 async fn an_upload_becomes_renditions_in_the_other_account() {
     let h = Harness::new("written", &[]).await;

@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use common::{Harness, image, invoke_on, result_on, status};
+use pipeline::event::parse_items;
 use serde_json::{Value, json};
-use transform::event::parse_items;
 
 /// A key as users name it, and its form-URL-encoding as S3 notifications carry it.
 const KEY: &str = "photos/été 2026 (1)+.jpg";

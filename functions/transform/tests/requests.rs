@@ -6,10 +6,10 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
 use cross_account_s3::Clients;
 use lambda_runtime::LambdaEvent;
+use pipeline::Pipeline;
+use pipeline::config::Config;
+use pipeline::handler::handle;
 use serde_json::{Value, json};
-use transform::config::Config;
-use transform::handler::handle;
-use transform::pipeline::Pipeline;
 
 fn events_dir() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")

@@ -2,6 +2,7 @@
 //! declared size over a limit `too-large`, before anything is allocated for it.
 
 use super::*;
+use crate::RejectionKind::{self, Corrupt, TooLarge};
 
 const LIMITS: Limits = Limits {
     max_input_bytes: 1 << 26,
@@ -10,11 +11,11 @@ const LIMITS: Limits = Limits {
     max_jpeg_scans: 3,
 };
 
-fn reason(format: SourceFormat, bytes: &[u8]) -> &'static str {
-    match walk(format, bytes, &LIMITS) {
-        Ok(_) => "ok",
-        Err(e) => e.reason(),
-    }
+/// What the walk says of `bytes`: `Ok(())`, or the kind of rejection.
+fn reason(format: SourceFormat, bytes: &[u8]) -> Result<(), RejectionKind> {
+    walk(format, bytes, &LIMITS)
+        .map(|_| ())
+        .map_err(|e| e.kind())
 }
 
 /// SOI, an APP0 segment, a frame header (`w`x`h`), `scans` scans of two bytes of data, EOI.
@@ -44,23 +45,23 @@ fn jpeg_framing() {
     );
     assert_eq!(
         reason(SourceFormat::Jpeg, &good[..good.len() - 2]),
-        "corrupt"
+        Err(Corrupt)
     );
-    assert_eq!(reason(SourceFormat::Jpeg, &good[..12]), "corrupt");
+    assert_eq!(reason(SourceFormat::Jpeg, &good[..12]), Err(Corrupt));
     assert_eq!(
         reason(SourceFormat::Jpeg, &jpeg(2000, 1000, 1)),
-        "too-large"
+        Err(TooLarge)
     );
-    assert_eq!(reason(SourceFormat::Jpeg, &jpeg(100, 50, 3)), "ok");
-    assert_eq!(reason(SourceFormat::Jpeg, &jpeg(100, 50, 4)), "too-large");
+    assert_eq!(reason(SourceFormat::Jpeg, &jpeg(100, 50, 3)), Ok(()));
+    assert_eq!(reason(SourceFormat::Jpeg, &jpeg(100, 50, 4)), Err(TooLarge));
     // An EXIF thumbnail's EOI inside APP1 does not end the file.
     let mut thumb = vec![0xFF, 0xD8, 0xFF, 0xE1, 0, 4, 0xFF, 0xD9];
     thumb.extend_from_slice(&good[2..good.len() - 2]);
-    assert_eq!(reason(SourceFormat::Jpeg, &thumb), "corrupt");
+    assert_eq!(reason(SourceFormat::Jpeg, &thumb), Err(Corrupt));
     // A segment that declares more than the file holds.
     let mut long = good[..4].to_vec();
     long.extend_from_slice(&[0xFF, 0xF0]);
-    assert_eq!(reason(SourceFormat::Jpeg, &long), "corrupt");
+    assert_eq!(reason(SourceFormat::Jpeg, &long), Err(Corrupt));
     // A colour profile of 2 MiB across APP2 segments.
     let mut icc = vec![0xFF, 0xD8];
     for _ in 0..33 {
@@ -69,7 +70,7 @@ fn jpeg_framing() {
         icc.resize(icc.len() + 65535 - 16, 0);
     }
     icc.extend_from_slice(&good[8..]);
-    assert_eq!(reason(SourceFormat::Jpeg, &icc), "too-large");
+    assert_eq!(reason(SourceFormat::Jpeg, &icc), Err(TooLarge));
 }
 
 fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
@@ -103,42 +104,42 @@ fn iccp_inflating_to(size: usize) -> Vec<u8> {
 #[test]
 fn png_framing() {
     let good = png(10, 10, &[]);
-    assert_eq!(reason(SourceFormat::Png, &good), "ok");
+    assert_eq!(reason(SourceFormat::Png, &good), Ok(()));
     assert_eq!(
         reason(SourceFormat::Png, &good[..good.len() - 12]),
-        "corrupt"
+        Err(Corrupt)
     );
     assert_eq!(
         reason(SourceFormat::Png, &png(2000, 1000, &[])),
-        "too-large"
+        Err(TooLarge)
     );
     assert_eq!(
         reason(
             SourceFormat::Png,
             &png(10, 10, &[(b"iCCP", iccp_inflating_to(1000))])
         ),
-        "ok"
+        Ok(())
     );
     assert_eq!(
         reason(
             SourceFormat::Png,
             &png(10, 10, &[(b"iCCP", iccp_inflating_to(3 << 20))])
         ),
-        "too-large"
+        Err(TooLarge)
     );
     assert_eq!(
         reason(
             SourceFormat::Png,
             &png(10, 10, &[(b"zTXt", vec![b'a'; 2 << 20])])
         ),
-        "too-large"
+        Err(TooLarge)
     );
     // A chunk declaring 0x7FFFFFF0 bytes in a small file.
     let mut lying = good[..33].to_vec();
     lying.extend_from_slice(&0x7FFF_FFF0u32.to_be_bytes());
     lying.extend_from_slice(b"eXIf");
     lying.extend_from_slice(&good[33..]);
-    assert_eq!(reason(SourceFormat::Png, &lying), "corrupt");
+    assert_eq!(reason(SourceFormat::Png, &lying), Err(Corrupt));
 }
 
 fn webp(chunks: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
@@ -174,14 +175,14 @@ fn vp8l(w: u32, h: u32) -> Vec<u8> {
 #[test]
 fn webp_framing() {
     let good = webp(&[(b"VP8X", vp8x(64, 64)), (b"VP8L", vp8l(64, 64))]);
-    assert_eq!(reason(SourceFormat::WebP, &good), "ok");
+    assert_eq!(reason(SourceFormat::WebP, &good), Ok(()));
     assert_eq!(
         reason(SourceFormat::WebP, &good[..good.len() - 1]),
-        "corrupt"
+        Err(Corrupt)
     );
     assert_eq!(
         reason(SourceFormat::WebP, &webp(&[(b"VP8L", vp8l(2000, 1000))])),
-        "too-large"
+        Err(TooLarge)
     );
     // The reproduction: an EXIF chunk declaring 0xFFFFFFF0 bytes.
     let mut hostile = good.clone();
@@ -189,7 +190,7 @@ fn webp_framing() {
     hostile.extend_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
     let riff = (hostile.len() - 8) as u32;
     hostile[4..8].copy_from_slice(&riff.to_le_bytes());
-    assert_eq!(reason(SourceFormat::WebP, &hostile), "corrupt");
+    assert_eq!(reason(SourceFormat::WebP, &hostile), Err(Corrupt));
     assert_eq!(
         reason(
             SourceFormat::WebP,
@@ -199,11 +200,11 @@ fn webp_framing() {
                 (b"VP8L", vp8l(64, 64))
             ])
         ),
-        "too-large"
+        Err(TooLarge)
     );
     assert_eq!(
         reason(SourceFormat::WebP, &webp(&[(b"VP8X", vp8x(64, 64))])),
-        "corrupt"
+        Err(Corrupt)
     );
 }
 
@@ -228,19 +229,19 @@ fn gif(frames: &[(u16, u16)], trailer: bool) -> Vec<u8> {
 
 #[test]
 fn gif_framing() {
-    assert_eq!(reason(SourceFormat::Gif, &gif(&[(10, 10)], true)), "ok");
+    assert_eq!(reason(SourceFormat::Gif, &gif(&[(10, 10)], true)), Ok(()));
     assert_eq!(
         reason(SourceFormat::Gif, &gif(&[(10, 10)], false)),
-        "corrupt"
+        Err(Corrupt)
     );
-    assert_eq!(reason(SourceFormat::Gif, &gif(&[], true)), "corrupt");
+    assert_eq!(reason(SourceFormat::Gif, &gif(&[], true)), Err(Corrupt));
     assert_eq!(
         reason(SourceFormat::Gif, &gif(&[(10, 10), (60000, 60000)], true)),
-        "too-large"
+        Err(TooLarge)
     );
     let whole = gif(&[(10, 10)], true);
     assert_eq!(
         reason(SourceFormat::Gif, &whole[..whole.len() - 3]),
-        "corrupt"
+        Err(Corrupt)
     );
 }

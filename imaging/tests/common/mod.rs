@@ -3,27 +3,36 @@
 #![allow(dead_code)] // each test binary uses its own part
 
 use image::{ExtendedColorType, ImageEncoder, RgbImage};
-use imaging::{Limits, RenderError, Rendition, parse_renditions, render};
+use imaging::{Encoding, Limits, RejectionKind, RenderError, Target, render};
 
-/// A PNG rendition fitting `w`x`h`.
-pub fn png_spec(w: u32, h: u32) -> Rendition {
-    parse_renditions(&format!("p:{w}x{h}:png"))
-        .expect("spec")
-        .remove(0)
+/// Generous limits for the tests: 64 MiB, and the pixels this crate's memory budget is
+/// measured at.
+pub fn limits() -> Limits {
+    Limits::new(64 << 20, imaging::BUDGETED_PIXELS)
 }
 
-/// What `render` says of `bytes` with the default limits: `written` or the rejection's reason.
-pub fn reason(bytes: &[u8]) -> &'static str {
-    match render(bytes, &[png_spec(64, 64)], &Limits::default()) {
-        Ok(_) => "written",
-        Err(RenderError::Rejected(r)) => r.reason(),
+/// A PNG output fitting `w`x`h`.
+pub fn png_spec(width: u32, height: u32) -> Target {
+    Target {
+        width,
+        height,
+        encoding: Encoding::Png,
+    }
+}
+
+/// What `render` says of `bytes` with [`limits`]: `Ok(())` when it renders, or the kind of
+/// rejection.
+pub fn reason(bytes: &[u8]) -> Result<(), RejectionKind> {
+    match render(bytes, &[png_spec(64, 64)], &limits()) {
+        Ok(_) => Ok(()),
+        Err(RenderError::Rejected(r)) => Err(r.kind()),
         Err(e @ RenderError::Internal { .. }) => panic!("an internal failure: {e}"),
     }
 }
 
 /// The one PNG rendition of `bytes`, which must render.
 pub fn rendered(bytes: &[u8]) -> Vec<u8> {
-    render(bytes, &[png_spec(64, 64)], &Limits::default())
+    render(bytes, &[png_spec(64, 64)], &limits())
         .expect("renders")
         .outputs
         .remove(0)

@@ -8,11 +8,11 @@ use aws_sdk_s3::primitives::ByteStream;
 use cross_account_s3::Clients;
 use cross_account_s3::Failure;
 use lambda_runtime::LambdaEvent;
+use pipeline::Pipeline;
+use pipeline::config::Config;
+use pipeline::handler::handle;
 use serde_json::Value;
 use testkit::{Account, Pipeline as Provisioned, PipelineOptions, local_aws};
-use transform::config::Config;
-use transform::handler::handle;
-use transform::pipeline::Pipeline;
 
 pub fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")

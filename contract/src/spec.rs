@@ -1,5 +1,6 @@
 //! Rendition specs: `name:WxH:format[:quality]`, comma-separated (the `RENDITIONS` setting and
-//! `render --renditions`).
+//! `render --renditions`): their syntax, canonical string (`rendition-spec`), file name and
+//! Content-Type. The `rendering` crate turns one into the image pipeline's target.
 
 use std::fmt;
 

@@ -1,4 +1,5 @@
-//! `render`: the local preview of the image pipeline, and what the benchmark times.
+//! `render`: the local preview of the image pipeline, and what the benchmark times. No AWS: it
+//! builds on `rendering` (the contract's renditions through `imaging`) alone.
 //!
 //! `render INPUT... --out DIR [--renditions SPEC] [--repeat N] [--threads N]` writes
 //! `DIR/<input file name>/<rendition>.<ext>` and prints one RESULT-like JSON line per input.
@@ -13,8 +14,9 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use imaging::{Limits, RenderError, Rendition, parse_renditions, render, spec::DEFAULT_RENDITIONS};
-use transform::response::{Disposition, OutputInfo, RecordResult, Reject};
+use contract::response::{Disposition, RecordResult};
+use contract::spec::{DEFAULT_RENDITIONS, Rendition, parse_renditions};
+use rendering::{RenderError, default_limits, reject, render};
 
 const USAGE: &str =
     "usage: render INPUT... --out DIR [--renditions SPEC] [--repeat N] [--threads N]
@@ -70,22 +72,23 @@ fn positive(v: &str, name: &str) -> Result<u32, String> {
 /// Renders one input and writes its outputs; `Err` is a fatal (exit 2) problem.
 fn process(path: &Path, bytes: &[u8], args: &Args) -> Result<RecordResult, String> {
     let key = Some(path.display().to_string());
-    let rendering = match render(bytes, &args.renditions, &Limits::default()) {
+    let rendering = match render(bytes, &args.renditions, &default_limits()) {
         Ok(r) => r,
         Err(RenderError::Internal { what, detail }) => {
             return Err(format!("{}: {what} failed: {detail}", path.display()));
         }
         Err(RenderError::Rejected(rejection)) => {
+            let reason = reject(&rejection);
             eprintln!(
                 "render: {}: rejected ({}): {rejection}",
                 path.display(),
-                rejection.reason()
+                reason.as_str()
             );
             return Ok(RecordResult::new(
                 None,
                 key,
                 None,
-                Disposition::Rejected(Reject::of(&rejection)),
+                Disposition::Rejected(reason),
             ));
         }
     };
@@ -103,13 +106,7 @@ fn process(path: &Path, bytes: &[u8], args: &Args) -> Result<RecordResult, Strin
         let file = dir.join(out.rendition.file_name());
         std::fs::write(&file, &out.bytes)
             .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-        outputs.push(OutputInfo {
-            key: file.display().to_string(),
-            content_type: Some(out.rendition.format.content_type().to_owned()),
-            width: Some(out.width),
-            height: Some(out.height),
-            bytes: Some(out.bytes.len() as u64),
-        });
+        outputs.push(out.info(file.display().to_string()));
     }
     let mut result = RecordResult::new(None, key, None, Disposition::Written);
     result.outputs = outputs;

@@ -18,7 +18,7 @@ use lambda_runtime::LambdaEvent;
 use serde_json::{Value, json};
 
 use crate::event::{Invocation, Item, parse_invocation};
-use crate::pipeline::Pipeline;
+use crate::record::Pipeline;
 use crate::report::{describe, handle_reported};
 use crate::response::Response;
 use contract::batch;

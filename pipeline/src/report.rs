@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::event::Item;
 use crate::metrics::emf;
-use crate::pipeline::{Outcome, Pipeline};
+use crate::record::{Outcome, Pipeline};
 use crate::response::Disposition;
 
 /// Handles one item through the pipeline, then writes its summary log line and its metrics

@@ -7,15 +7,16 @@ use std::time::Instant;
 use contract::decision::{
     self, Create, CreateDecision, Delete, Pinned, Plan, SourceObject, Wanted, Write,
 };
+use contract::spec::Rendition;
 use cross_account_s3::{Error, Side};
-use imaging::{RenderError, Rendered, Rendition, render};
+use rendering::{Output, RenderError, render};
 
 use super::destination::{self, Conditional};
 use super::source::read_body;
 use super::{Outcome, Pipeline, RecordMetrics, result};
 use crate::event::Record;
 use crate::outputs::{Provenance, metadata, output_keys};
-use crate::response::{Disposition, OutputInfo, Reject, Skip};
+use crate::response::{Disposition, Skip};
 
 /// What writing one rendition came to.
 enum Wrote {
@@ -136,7 +137,7 @@ impl Pipeline {
         };
         let rendering_started = Instant::now();
         let renditions = self.config.settings.destination.renditions.clone();
-        let limits = self.config.limits();
+        let limits = rendering::limits(self.config.max_input_bytes, self.config.max_input_pixels);
         let rendering = tokio::task::spawn_blocking(move || render(&body, &renditions, &limits))
             .await
             .unwrap_or_else(|e| {
@@ -150,7 +151,7 @@ impl Pipeline {
             Ok(rendering) => rendering,
             Err(RenderError::Rejected(rejection)) => {
                 return Ok(Outcome {
-                    result: result(r, key, Disposition::Rejected(Reject::of(&rejection))),
+                    result: result(r, key, Disposition::Rejected(rendering::reject(&rejection))),
                     metrics,
                     detail: Some(rejection.to_string()),
                 });
@@ -192,13 +193,7 @@ impl Pipeline {
                 Wrote::Written(etag) => {
                     metrics.bytes_out += out.bytes.len() as u64;
                     metrics.pixels_out += u64::from(out.width) * u64::from(out.height);
-                    outputs.push(OutputInfo {
-                        key: w.key.clone(),
-                        content_type: Some(out.rendition.format.content_type().to_owned()),
-                        width: Some(out.width),
-                        height: Some(out.height),
-                        bytes: Some(out.bytes.len() as u64),
-                    });
+                    outputs.push(out.info(w.key.clone()));
                     written.push(Delete {
                         key: w.key.clone(),
                         etag,
@@ -257,7 +252,7 @@ impl Pipeline {
     async fn write(
         &self,
         w: &Wanted,
-        out: &Rendered,
+        out: &Output,
         mut replace: Option<String>,
         p: &Provenance<'_>,
         object: &SourceObject,

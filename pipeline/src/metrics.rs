@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::pipeline::RecordMetrics;
+use crate::record::RecordMetrics;
 use crate::response::RecordResult;
 
 /// The EMF document for one record: counts by status and reason (dimensions `Status` and
