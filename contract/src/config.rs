@@ -108,7 +108,7 @@ mod tests {
             ("METRICS_NAMESPACE", "has space"),
         ] {
             match config(&[(var, value)]) {
-                Err(Error::InvalidConfiguration { variable, .. }) => assert_eq!(variable, var),
+                Err(Error::InvalidConfiguration(p)) => assert_eq!(p.variable(), var),
                 other => panic!("{var}={value:?}: expected InvalidConfiguration, got {other:?}"),
             }
         }

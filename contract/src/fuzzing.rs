@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use crate::config::Config;
+use crate::error::ErrorKind;
 use crate::event::{Invocation, Item, parse_invocation};
 use crate::outputs::{MAX_KEY_BYTES, MAX_USER_METADATA_BYTES, Provenance, metadata, output_keys};
 
@@ -33,7 +34,7 @@ pub fn events(data: &[u8]) {
         Ok(Invocation::Batch(batch)) => {
             for task in &batch.tasks {
                 if let Err(e) = &task.item {
-                    assert_eq!(e.error_type(), "InvalidEvent", "{e}");
+                    assert_eq!(e.kind(), ErrorKind::InvalidEvent, "{e}");
                 }
             }
             batch
@@ -43,7 +44,7 @@ pub fn events(data: &[u8]) {
                 .collect()
         }
         Err(e) => {
-            assert_eq!(e.error_type(), "InvalidEvent", "{e}");
+            assert_eq!(e.kind(), ErrorKind::InvalidEvent, "{e}");
             return;
         }
     };
@@ -86,7 +87,7 @@ pub fn settings(data: &[u8]) {
                 "no renditions"
             );
         }
-        Err(e) => assert_eq!(e.error_type(), "InvalidConfiguration", "{e}"),
+        Err(e) => assert_eq!(e.kind(), ErrorKind::InvalidConfiguration, "{e}"),
     }
 }
 

@@ -1,5 +1,5 @@
-//! The product's external contract (`../shared/CONTRACT.md`, documented in the README), as
-//! types and pure functions with no AWS SDK: what the functions read (settings, events), what
+//! The product's external contract (the README documents it for users), as types and pure
+//! functions with no AWS SDK: what the functions read (settings, events), what
 //! they answer (RESULTs, error types) and what they write (output keys, metadata). The
 //! functions and the role-aware S3 clients build on it; the fuzz targets check it without
 //! compiling the SDK.

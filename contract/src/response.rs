@@ -209,7 +209,7 @@ impl Serialize for RecordResult {
 
 /// A direct invocation's response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Response {
+pub struct DirectResponse {
     /// One RESULT per record, in the event's order.
     pub results: Vec<RecordResult>,
 }

@@ -13,15 +13,30 @@
 
 use std::time::{Duration, SystemTime};
 
+use aws_lambda_events::event::s3::batch_job::S3BatchJobResponse;
+use aws_lambda_events::event::sqs::SqsBatchResponse;
 use cross_account_s3::{Error, Failure};
 use lambda_runtime::LambdaEvent;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::event::{Invocation, Item, parse_invocation};
 use crate::record::Pipeline;
 use crate::report::{describe, handle_reported};
-use crate::response::Response;
+use crate::response::DirectResponse;
 use contract::batch;
+
+/// What an invocation answers, typed per kind of event (serialised as the contract says).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Answer {
+    /// A direct invocation (S3 notification, EventBridge, the test event): `{"results": [...]}`.
+    Direct(DirectResponse),
+    /// An S3 Batch Operations invocation: one result per task.
+    Batch(S3BatchJobResponse),
+    /// An SQS batch: `{"batchItemFailures": [{"itemIdentifier": ...}]}`.
+    Sqs(SqsBatchResponse),
+}
 
 /// The least time kept free before the deadline once a record has run.
 pub const MIN_DEADLINE_MARGIN: Duration = Duration::from_secs(5);
@@ -62,11 +77,11 @@ impl Clock<'_> {
             .unwrap_or_default();
         if self.started_any && remaining < margin {
             let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-            return Err(Error::DeadlineNear {
-                record: describe(item),
-                remaining_ms: ms(remaining),
-                margin_ms: ms(margin),
-            });
+            return Err(Error::deadline_near(
+                describe(item),
+                ms(remaining),
+                ms(margin),
+            ));
         }
         self.started_any = true;
         Ok(())
@@ -74,7 +89,7 @@ impl Clock<'_> {
 }
 
 /// Handles one invocation; `force` re-renders current renditions (Batch Operations).
-pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<Value, Failure> {
+pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<Answer, Failure> {
     let request_id = event.context.request_id.clone();
     let mut clock = Clock {
         pipeline,
@@ -104,7 +119,7 @@ pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<Va
             }
             match Failure::of(&errors) {
                 Some(failure) => Err(failure),
-                None => Ok(json!(Response { results })),
+                None => Ok(Answer::Direct(DirectResponse { results })),
             }
         }
         Invocation::Batch(batch) => {
@@ -127,15 +142,10 @@ pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<Va
                 };
                 results.push(batch::task_result(task.task_id.as_deref(), answer));
             }
-            serde_json::to_value(batch::response(&batch, results)).map_err(|e| {
-                Failure::from(Error::Internal {
-                    what: "serialising the Batch Operations response".into(),
-                    detail: e.to_string(),
-                })
-            })
+            Ok(Answer::Batch(batch::response(&batch, results)))
         }
         Invocation::Sqs(messages) => {
-            let mut failures = Vec::new();
+            let mut answer = SqsBatchResponse::default();
             for message in messages {
                 let ok = match &message.items {
                     Err(e) => {
@@ -158,10 +168,10 @@ pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<Va
                     }
                 };
                 if !ok {
-                    failures.push(json!({"itemIdentifier": message.message_id}));
+                    answer.add_failure(message.message_id);
                 }
             }
-            Ok(json!({"batchItemFailures": failures}))
+            Ok(Answer::Sqs(answer))
         }
     }
 }

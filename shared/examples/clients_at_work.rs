@@ -15,6 +15,7 @@
 use std::process::ExitCode;
 
 use aws_sdk_s3::primitives::ByteStream;
+use cross_account_s3::error::{AwsAnswer, TransientFailure};
 use cross_account_s3::{Clients, Error, Refusal, Settings, load_sdk_config};
 use serde_json::json;
 
@@ -60,12 +61,15 @@ async fn run() -> Result<(), Error> {
         .body
         .collect()
         .await
-        .map_err(|e| Error::Transient {
-            side: cross_account_s3::Side::Source,
-            operation: "GetObject",
-            target: format!("s3://{bucket}/{key}"),
-            detail: e.to_string(),
-            source: Some(Box::new(e)),
+        .map_err(|e| -> Error {
+            TransientFailure::new(
+                cross_account_s3::Side::Source,
+                "GetObject",
+                format!("s3://{bucket}/{key}"),
+                AwsAnswer::none("reading the body failed"),
+            )
+            .with_source(Box::new(e))
+            .into()
         })?
         .into_bytes();
     println!(

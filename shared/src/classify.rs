@@ -10,13 +10,17 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::error::{BoxError, Error, Side};
+use crate::error::{
+    AssumeRoleRefused, AwsAnswer, BoxError, Error, KmsRefused, S3Call, S3Refused, Side,
+    TransientFailure,
+};
 use contract::{AccountId, RoleArn};
 
 /// The outcome of a refused S3 call.
+// A short-lived return value, matched at once: boxing the error would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Refusal {
     /// 404: no such key or version (a missing key reads as 404 only with s3:ListBucket).
@@ -28,7 +32,8 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// The error, with `NotFound` and `PreconditionFailed` turned into errors by `expected`.
+    /// The error, with `NotFound` and `PreconditionFailed` turned into errors by `expected`
+    /// (which is given the answer's name).
     pub fn into_error(self, expected: impl FnOnce(&'static str) -> Error) -> Error {
         match self {
             Refusal::NotFound => expected("NotFound"),
@@ -40,12 +45,14 @@ impl Refusal {
     /// The error, where a 404 or 412 is an answer the call should never get (no condition was
     /// sent, or the thing must exist): a `Transient` error naming the call, worth a retry.
     pub fn or_unexpected(self, side: Side, operation: &'static str, target: &str) -> Error {
-        self.into_error(|what| Error::Transient {
-            side,
-            operation,
-            target: target.to_owned(),
-            detail: format!("an unexpected {what} answer"),
-            source: None,
+        self.into_error(|what| {
+            TransientFailure::new(
+                side,
+                operation,
+                target,
+                AwsAnswer::none(format!("an unexpected {what} answer")),
+            )
+            .into()
         })
     }
 }
@@ -63,6 +70,13 @@ pub struct Call<'a> {
     pub key: &'a str,
 }
 
+impl Call<'_> {
+    /// The call, owned, for an error that outlives it.
+    fn owned(&self) -> S3Call {
+        S3Call::new(self.side, self.operation, self.bucket, self.key)
+    }
+}
+
 /// What the side's client knows that the message needs.
 #[derive(Debug, Clone)]
 pub(crate) struct SideContext {
@@ -76,7 +90,7 @@ pub(crate) struct SideContext {
     pub expected_owner: Option<AccountId>,
 }
 
-/// The facts of an SDK error: HTTP status, error code and message, and a one-line description.
+/// The facts of an SDK error: AWS's answer as data, and whether there was one at all.
 #[derive(Debug)]
 struct Facts {
     status: Option<u16>,
@@ -84,7 +98,16 @@ struct Facts {
     message: Option<String>,
     /// No response at all (connection, timeout) or an unreadable one.
     no_answer: bool,
-    detail: String,
+}
+
+impl Facts {
+    /// AWS's answer (with no response: what happened, the cause being the error's source).
+    fn answer(&self) -> AwsAnswer {
+        if self.no_answer && self.status.is_none() {
+            return AwsAnswer::none("no answer from AWS: a connection failure or a timeout");
+        }
+        AwsAnswer::new(self.status, self.code.clone(), self.message.clone())
+    }
 }
 
 fn facts<E>(err: &SdkError<E, HttpResponse>) -> Facts
@@ -108,23 +131,11 @@ where
         err,
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)
     );
-    let detail = match (&code, status) {
-        (Some(code), Some(status)) => format!(
-            "{code} (HTTP {status}){}",
-            message
-                .as_deref()
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default()
-        ),
-        (None, Some(status)) => format!("HTTP {status} with no error body"),
-        _ => DisplayErrorContext(err).to_string(),
-    };
     Facts {
         status,
         code,
         message,
         no_answer,
-        detail,
     }
 }
 
@@ -156,11 +167,12 @@ pub(crate) fn classify<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    if let Some(creds) = find_in_chain::<CredentialsError>(&err) {
-        return Refusal::Fatal(credentials_failure(creds, call, ctx, &err));
+    if find_in_chain::<CredentialsError>(&err).is_some() {
+        return Refusal::Fatal(credentials_failure(err, call, ctx));
     }
     let f = facts(&err);
-    let source = || Some(Box::new(err) as BoxError);
+    let answer = f.answer();
+    let source: BoxError = Box::new(err);
     let code = f.code.as_deref().unwrap_or("");
     let mentions_kms = f
         .message
@@ -171,8 +183,8 @@ where
         return Refusal::Fatal(Error::invalid_configuration(
             ctx.bucket_variable,
             format!(
-                "names s3://{}, which does not exist (S3 answered {} to {})",
-                call.bucket, f.detail, call.operation
+                "names s3://{}, which does not exist (S3 answered {answer} to {})",
+                call.bucket, call.operation
             ),
         ));
     }
@@ -184,8 +196,8 @@ where
         return Refusal::Fatal(Error::invalid_configuration(
             ctx.region_variable,
             format!(
-                "does not match the region of s3://{} (S3 answered {} to {}); set it to the bucket's region",
-                call.bucket, f.detail, call.operation
+                "does not match the region of s3://{} (S3 answered {answer} to {}); set it to the bucket's region",
+                call.bucket, call.operation
             ),
         ));
     }
@@ -196,141 +208,139 @@ where
         return Refusal::PreconditionFailed;
     }
     if code.starts_with("KMS.") || (f.status == Some(403) && mentions_kms) {
-        return Refusal::Fatal(Error::KmsDenied {
-            side: call.side,
-            operation: call.operation,
-            bucket: call.bucket.to_owned(),
-            key: call.key.to_owned(),
-            detail: f.detail,
-            source: source(),
-        });
+        return Refusal::Fatal(
+            KmsRefused::new(call.owned(), answer)
+                .with_source(source)
+                .into(),
+        );
     }
     if is_server_side(&f) {
-        return Refusal::Fatal(transient(call, f.detail, source()));
+        return Refusal::Fatal(transient(call, answer, source));
     }
     // 403, and the 400s S3 gives to credentials it does not accept (ExpiredToken, InvalidToken),
     // and anything else a client did wrong: a refusal of this role.
-    Refusal::Fatal(denied(call, ctx, f.detail, source()))
+    Refusal::Fatal(denied(call, ctx, answer, source))
 }
 
-fn transient(call: Call<'_>, detail: String, source: Option<BoxError>) -> Error {
-    Error::Transient {
-        side: call.side,
-        operation: call.operation,
-        target: format!("s3://{}/{}", call.bucket, call.key),
-        detail,
-        source,
-    }
+fn transient(call: Call<'_>, answer: AwsAnswer, source: BoxError) -> Error {
+    TransientFailure::new(
+        call.side,
+        call.operation,
+        format!("s3://{}/{}", call.bucket, call.key),
+        answer,
+    )
+    .with_source(source)
+    .into()
 }
 
-fn denied(call: Call<'_>, ctx: &SideContext, detail: String, source: Option<BoxError>) -> Error {
-    match call.side {
-        Side::Source => Error::SourceReadDenied {
-            operation: call.operation,
-            bucket: call.bucket.to_owned(),
-            key: call.key.to_owned(),
-            detail,
-            source,
-        },
-        Side::Destination => Error::DestinationWriteDenied {
-            operation: call.operation,
-            bucket: call.bucket.to_owned(),
-            key: call.key.to_owned(),
-            role_arn: ctx
-                .role_arn
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            expected_owner: ctx
-                .expected_owner
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            detail,
-            source,
-        },
+fn denied(call: Call<'_>, ctx: &SideContext, answer: AwsAnswer, source: BoxError) -> Error {
+    let mut refused = S3Refused::new(call.owned(), answer).with_source(source);
+    if let Some(role) = &ctx.role_arn {
+        refused = refused.with_role(role.as_str());
     }
+    if let Some(owner) = &ctx.expected_owner {
+        refused = refused.with_expected_owner(owner.as_str());
+    }
+    refused.into()
 }
 
 /// The client could not get credentials: on the destination side, that is AssumeRole failing.
+/// `err` (whose chain holds `creds`) becomes the error's source.
 fn credentials_failure<E>(
-    creds: &CredentialsError,
+    err: SdkError<E, HttpResponse>,
     call: Call<'_>,
     ctx: &SideContext,
-    err: &SdkError<E, HttpResponse>,
 ) -> Error
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    let chain = DisplayErrorContext(err).to_string();
-    match (&ctx.role_arn, call.side) {
-        (Some(role_arn), Side::Destination) => assume_role_error(creds, role_arn, chain),
+    let outcome = match (
+        find_in_chain::<CredentialsError>(&err),
+        &ctx.role_arn,
+        call.side,
+    ) {
+        (Some(creds), Some(_), Side::Destination) => assume_role_outcome(creds),
         // The source side uses the execution role's own credentials, which Lambda provides.
-        _ => denied(
-            call,
-            ctx,
-            format!("the execution role's credentials could not be loaded: {chain}"),
-            None,
-        ),
+        _ => {
+            let answer = AwsAnswer::none("the execution role's credentials could not be loaded");
+            return denied(call, ctx, answer, Box::new(err));
+        }
+    };
+    match &ctx.role_arn {
+        Some(role_arn) => outcome.into_error(role_arn, Box::new(err)),
+        None => denied(call, ctx, AwsAnswer::default(), Box::new(err)),
     }
 }
 
 /// What a failed AssumeRole of the writer role means (access-check calls it directly).
-pub(crate) fn assume_role_failure(creds: &CredentialsError, role_arn: &RoleArn) -> Error {
-    assume_role_error(creds, role_arn, DisplayErrorContext(creds).to_string())
+pub(crate) fn assume_role_failure(creds: CredentialsError, role_arn: &RoleArn) -> Error {
+    assume_role_outcome(&creds).into_error(role_arn, Box::new(creds))
 }
 
-fn assume_role_error(creds: &CredentialsError, role_arn: &RoleArn, chain: String) -> Error {
-    let destination_account = role_arn.account_id().to_string();
-    let role_arn = role_arn.to_string();
-    let assume_role_denied = |detail: String| Error::AssumeRoleDenied {
-        role_arn: role_arn.clone(),
-        destination_account: destination_account.clone(),
-        detail,
-        source: None,
-    };
-    let transient = |detail: String| Error::Transient {
-        side: Side::Destination,
-        operation: "AssumeRole",
-        target: role_arn.clone(),
-        detail,
-        source: None,
-    };
+/// What a failed AssumeRole means, before the error takes its cause.
+enum AssumeRoleOutcome {
+    Denied(AwsAnswer),
+    Transient(AwsAnswer),
+    Configuration(Error),
+}
+
+impl AssumeRoleOutcome {
+    fn into_error(self, role_arn: &RoleArn, source: BoxError) -> Error {
+        match self {
+            AssumeRoleOutcome::Denied(answer) => {
+                AssumeRoleRefused::new(role_arn.as_str(), role_arn.account_id().as_str(), answer)
+                    .with_source(source)
+                    .into()
+            }
+            AssumeRoleOutcome::Transient(answer) => {
+                TransientFailure::new(Side::Destination, "AssumeRole", role_arn.as_str(), answer)
+                    .with_source(source)
+                    .into()
+            }
+            AssumeRoleOutcome::Configuration(e) => e,
+        }
+    }
+}
+
+fn assume_role_outcome(creds: &CredentialsError) -> AssumeRoleOutcome {
     if matches!(creds, CredentialsError::ProviderTimedOut(_)) {
-        return transient(chain);
+        return AssumeRoleOutcome::Transient(AwsAnswer::none(
+            "STS did not answer before the credentials provider's timeout",
+        ));
     }
     let Some(sts) = find_in_chain::<SdkError<AssumeRoleError, HttpResponse>>(creds) else {
-        return match creds {
-            CredentialsError::CredentialsNotLoaded(_) => assume_role_denied(format!(
-                "the execution role's own credentials could not be loaded, so STS could not be called: {chain}"
-            )),
-            _ => assume_role_denied(chain),
-        };
+        return AssumeRoleOutcome::Denied(AwsAnswer::none(match creds {
+            CredentialsError::CredentialsNotLoaded(_) => {
+                "the execution role's own credentials could not be loaded, so STS could not be called"
+            }
+            _ => "the credentials provider failed before STS answered",
+        }));
     };
     let f = facts(sts);
+    let answer = f.answer();
     match f.code.as_deref() {
         Some("ValidationError")
             if f.message
                 .as_deref()
                 .is_some_and(|m| m.contains("DurationSeconds")) =>
         {
-            Error::invalid_configuration(
+            AssumeRoleOutcome::Configuration(Error::invalid_configuration(
                 "DESTINATION_SESSION_SECONDS",
                 format!(
-                    "is longer than the writer role's MaxSessionDuration allows (STS said {}); lower it or raise the role's maximum",
-                    f.detail
+                    "is longer than the writer role's MaxSessionDuration allows (STS said {answer}); lower it or raise the role's maximum"
                 ),
-            )
+            ))
         }
-        Some("RegionDisabledException") => Error::invalid_configuration(
-            "AWS_REGION",
-            format!(
-                "has STS deactivated in the source account (STS said {}); activate the region's STS endpoint in IAM account settings",
-                f.detail
-            ),
-        ),
-        _ if is_server_side(&f) => transient(f.detail),
-        _ => assume_role_denied(f.detail),
+        Some("RegionDisabledException") => {
+            AssumeRoleOutcome::Configuration(Error::invalid_configuration(
+                "AWS_REGION",
+                format!(
+                    "has STS deactivated in the source account (STS said {answer}); activate the region's STS endpoint in IAM account settings"
+                ),
+            ))
+        }
+        _ if is_server_side(&f) => AssumeRoleOutcome::Transient(answer),
+        _ => AssumeRoleOutcome::Denied(answer),
     }
 }
 

@@ -203,7 +203,7 @@ impl DestinationS3 {
     pub async fn assume_role(&self) -> Result<Option<std::time::SystemTime>, Error> {
         match self.provider.provide_credentials().await {
             Ok(credentials) => Ok(credentials.expiry()),
-            Err(e) => Err(crate::classify::assume_role_failure(&e, &self.role_arn)),
+            Err(e) => Err(crate::classify::assume_role_failure(e, &self.role_arn)),
         }
     }
 

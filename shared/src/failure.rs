@@ -68,10 +68,7 @@ mod tests {
         let one = Failure::of(&[("a".into(), Error::invalid_event("no Records"))]).expect("one");
         assert_eq!(one.error_type, "InvalidEvent");
         assert!(!one.message.contains("records failed"), "{one}");
-        let internal = Error::Internal {
-            what: "the encoder".into(),
-            detail: "out of memory".into(),
-        };
+        let internal = Error::internal("the encoder", "out of memory");
         let two = Failure::of(&[
             ("first".into(), internal),
             ("second".into(), Error::invalid_event("bad")),

@@ -9,6 +9,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
+use cross_account_s3::error::ErrorKind;
 use cross_account_s3::{Clients, Error, Refusal, Settings};
 
 const EXEC_KEY: &str = "ASIAEXECUTIONROLE";
@@ -131,12 +132,12 @@ fn fatal(refusal: Refusal) -> Error {
     refusal.into_error(|what| panic!("expected a fatal refusal, got {what}"))
 }
 
-/// A PutObject answered by `events` fails with `error_type`, its message mentioning `mentions`.
-async fn assert_put_fails_with(events: Vec<ReplayEvent>, error_type: &str, mentions: &str) {
+/// A PutObject answered by `events` fails with `kind`, its message mentioning `mentions`.
+async fn assert_put_fails_with(events: Vec<ReplayEvent>, kind: ErrorKind, mentions: &str) {
     let replay = StaticReplayClient::new(events);
     let clients = Clients::new(&sdk(&replay).await, &settings(&[])).await;
     let err = fatal(put(&clients, "k").await.expect_err("refused"));
-    assert_eq!(err.error_type(), error_type, "{err}");
+    assert_eq!(err.kind(), kind, "{err}");
     assert!(
         err.to_string().contains(mentions),
         "{mentions:?} missing from: {err}"
@@ -306,7 +307,7 @@ async fn a_destination_403_names_both_causes_s3_cannot_tell_apart() {
     ]);
     let clients = Clients::new(&sdk(&replay).await, &settings(&[])).await;
     let err = fatal(put(&clients, "out/a.jpg").await.expect_err("refused"));
-    assert_eq!(err.error_type(), "DestinationWriteDenied");
+    assert_eq!(err.kind(), ErrorKind::DestinationWriteDenied);
     let message = err.to_string();
     for expected in [
         "PutObject of s3://dst-bucket/out/a.jpg",
@@ -338,7 +339,7 @@ async fn a_refused_assume_role_points_at_the_trust_policy_and_external_id() {
     )]);
     let clients = Clients::new(&sdk(&replay).await, &settings(&[])).await;
     let err = fatal(put(&clients, "out/a.jpg").await.expect_err("refused"));
-    assert_eq!(err.error_type(), "AssumeRoleDenied", "{err}");
+    assert_eq!(err.kind(), ErrorKind::AssumeRoleDenied, "{err}");
     let message = err.to_string();
     for expected in [
         "trust policy",
@@ -365,17 +366,17 @@ async fn sts_answers_map_to_the_contracts_error_types() {
                 "ValidationError",
                 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
             ),
-            "InvalidConfiguration",
+            ErrorKind::InvalidConfiguration,
             "DESTINATION_SESSION_SECONDS",
         ),
         (
             sts_error(400, "Throttling", "Rate exceeded"),
-            "Transient",
+            ErrorKind::Transient,
             "Rate exceeded",
         ),
         (
             sts_error(503, "ServiceUnavailable", "try later"),
-            "Transient",
+            ErrorKind::Transient,
             "AssumeRole",
         ),
         (
@@ -384,47 +385,47 @@ async fn sts_answers_map_to_the_contracts_error_types() {
                 "InvalidClientTokenId",
                 "The security token included in the request is invalid",
             ),
-            "AssumeRoleDenied",
+            ErrorKind::AssumeRoleDenied,
             "security token",
         ),
     ];
-    for (event, error_type, mentions) in cases {
-        assert_put_fails_with(vec![event], error_type, mentions).await;
+    for (event, kind, mentions) in cases {
+        assert_put_fails_with(vec![event], kind, mentions).await;
     }
 }
 
 #[tokio::test]
 async fn s3_answers_map_to_the_contracts_outcomes() {
     let kms_denied = "User: arn:aws:sts::222222222222:assumed-role/writer/fn is not authorized to perform: kms:GenerateDataKey";
-    let cases: [(ReplayEvent, &str, &str); 5] = [
+    let cases: [(ReplayEvent, ErrorKind, &str); 5] = [
         (
             s3_error(403, "AccessDenied", kms_denied),
-            "KmsDenied",
+            ErrorKind::KmsDenied,
             "kms:GenerateDataKey",
         ),
         (
             s3_error(404, "NoSuchBucket", "The specified bucket does not exist"),
-            "InvalidConfiguration",
+            ErrorKind::InvalidConfiguration,
             "DESTINATION_BUCKET",
         ),
         (
             s3_error(301, "PermanentRedirect", "use the eu-west-1 endpoint"),
-            "InvalidConfiguration",
+            ErrorKind::InvalidConfiguration,
             "DESTINATION_REGION",
         ),
         (
             s3_error(503, "SlowDown", "Please reduce your request rate."),
-            "Transient",
+            ErrorKind::Transient,
             "SlowDown",
         ),
         (
             s3_error(500, "InternalError", "We encountered an internal error."),
-            "Transient",
+            ErrorKind::Transient,
             "InternalError",
         ),
     ];
-    for (event, error_type, mentions) in cases {
-        assert_put_fails_with(vec![assume_role_ok(), event], error_type, mentions).await;
+    for (event, kind, mentions) in cases {
+        assert_put_fails_with(vec![assume_role_ok(), event], kind, mentions).await;
     }
 
     for (event, expected) in [
@@ -463,7 +464,7 @@ async fn a_source_403_names_the_execution_role_policy() {
         .map_err(|e| src.refusal(e, "GetObject", "src-bucket", "in/photo.jpg"))
         .expect_err("refused");
     let err = fatal(err);
-    assert_eq!(err.error_type(), "SourceReadDenied");
+    assert_eq!(err.kind(), ErrorKind::SourceReadDenied);
     let message = err.to_string();
     for expected in [
         "GetObject of s3://src-bucket/in/photo.jpg",

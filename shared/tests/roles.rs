@@ -4,11 +4,12 @@
 //! first uses share one AssumeRole; broken policies give the contract's errors and hints.
 
 use aws_sdk_s3::primitives::ByteStream;
+use cross_account_s3::error::ErrorKind;
 use cross_account_s3::{Clients, Error, Refusal, Settings};
 use testkit::counting::Counting;
-use testkit::{Account, Pipeline, PipelineOptions, local_aws};
+use testkit::{Account, PipelineOptions, Provisioned, local_aws};
 
-fn settings_for(pipeline: &Pipeline, overrides: &[(&str, &str)]) -> Settings {
+fn settings_for(pipeline: &Provisioned, overrides: &[(&str, &str)]) -> Settings {
     let mut env = pipeline.env();
     for (k, v) in overrides {
         env.insert((*k).to_owned(), (*v).to_owned());
@@ -16,12 +17,12 @@ fn settings_for(pipeline: &Pipeline, overrides: &[(&str, &str)]) -> Settings {
     Settings::from_lookup(|k| env.get(k).cloned()).expect("the pipeline's settings are valid")
 }
 
-async fn clients_for(pipeline: &Pipeline, overrides: &[(&str, &str)]) -> Clients {
+async fn clients_for(pipeline: &Provisioned, overrides: &[(&str, &str)]) -> Clients {
     let sdk = pipeline.execution_role_config().await;
     Clients::new(&sdk, &settings_for(pipeline, overrides)).await
 }
 
-async fn upload_source(pipeline: &Pipeline, key: &str, body: &'static [u8]) {
+async fn upload_source(pipeline: &Provisioned, key: &str, body: &'static [u8]) {
     local_aws()
         .admin_s3(Account::Source)
         .await
@@ -34,7 +35,7 @@ async fn upload_source(pipeline: &Pipeline, key: &str, body: &'static [u8]) {
         .expect("the source admin uploads");
 }
 
-async fn destination_object(pipeline: &Pipeline, key: &str) -> Option<Vec<u8>> {
+async fn destination_object(pipeline: &Provisioned, key: &str) -> Option<Vec<u8>> {
     let admin = local_aws().admin_s3(Account::Destination).await;
     match admin
         .get_object()
@@ -173,7 +174,7 @@ async fn the_assumed_writer_role_writes_the_destination() {
     let outside = write(&clients, "elsewhere.jpg", b"x")
         .await
         .expect_err("outside the prefix");
-    assert_eq!(fatal(outside).error_type(), "DestinationWriteDenied");
+    assert_eq!(fatal(outside).kind(), ErrorKind::DestinationWriteDenied);
 }
 
 #[tokio::test]
@@ -243,7 +244,7 @@ async fn a_refused_assume_role_is_assume_role_denied_with_its_hint() {
     );
     let clients = clients_for(&pipeline, &[("DESTINATION_ROLE_ARN", &other)]).await;
     let err = fatal(write(&clients, "a.jpg", b"x").await.expect_err("refused"));
-    assert_eq!(err.error_type(), "AssumeRoleDenied", "{err}");
+    assert_eq!(err.kind(), ErrorKind::AssumeRoleDenied, "{err}");
     let message = err.to_string();
     for expected in [
         "AssumeRole of",
@@ -288,7 +289,7 @@ async fn a_missing_source_permission_is_source_read_denied() {
         .map_err(|e| src.refusal(e, "GetObject", &pipeline.source.bucket, "a.jpg"))
         .expect_err("refused");
     let err = fatal(err);
-    assert_eq!(err.error_type(), "SourceReadDenied");
+    assert_eq!(err.kind(), ErrorKind::SourceReadDenied);
     assert!(err.to_string().contains("s3:GetObject"), "{err}");
 }
 
@@ -300,7 +301,7 @@ async fn a_writer_role_without_put_object_is_destination_write_denied() {
     });
     let clients = clients_for(&pipeline, &[]).await;
     let err = fatal(write(&clients, "a.jpg", b"x").await.expect_err("refused"));
-    assert_eq!(err.error_type(), "DestinationWriteDenied");
+    assert_eq!(err.kind(), ErrorKind::DestinationWriteDenied);
     let message = err.to_string();
     assert!(
         message.contains(&pipeline.destination.role_arn),

@@ -11,7 +11,7 @@
 //!
 //! # Layout
 //! - [`LocalAws`], [`local_aws`]: the server and its two accounts.
-//! - [`Pipeline`], [`PipelineOptions`]: one provisioned pipeline, its settings and credentials.
+//! - [`Provisioned`], [`PipelineOptions`]: one provisioned pipeline, its settings and credentials.
 //! - [`counting`]: an HTTP client wrapper that counts requests (how many AssumeRole calls).
 //! - [`runtime_api`]: a Lambda Runtime API on loopback, to run a real function binary.
 
@@ -20,7 +20,7 @@ mod pipeline;
 pub mod runtime_api;
 
 pub use pipeline::{
-    DestinationSide, ExecutionRole, Pipeline, PipelineOptions, SourceSide, UploaderRole,
+    DestinationSide, ExecutionRole, PipelineOptions, Provisioned, SourceSide, UploaderRole,
 };
 
 use std::io::{BufRead, BufReader};
@@ -183,7 +183,7 @@ impl LocalAws {
     }
 
     /// Provisions a pipeline with unique names (see `scripts/local-aws pipeline`: tools/local-aws, `provision.py`).
-    pub fn pipeline(&self, options: PipelineOptions) -> Pipeline {
+    pub fn pipeline(&self, options: PipelineOptions) -> Provisioned {
         let name = unique_name(&options.tag);
         let mut cmd = Command::new(repo_root().join("scripts/local-aws"));
         cmd.arg("pipeline")
@@ -210,7 +210,7 @@ impl LocalAws {
             "provisioning pipeline {name} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let mut pipeline: Pipeline =
+        let mut pipeline: Provisioned =
             serde_json::from_slice(&out.stdout).expect("the pipeline JSON line");
         pipeline.name = name;
         pipeline

@@ -82,7 +82,7 @@ pub struct UploaderRole {
 
 /// One provisioned pipeline.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Pipeline {
+pub struct Provisioned {
     /// The unique name.
     #[serde(default)]
     pub name: String,
@@ -101,7 +101,7 @@ pub struct Pipeline {
     pub uploader_role: Option<UploaderRole>,
 }
 
-impl Pipeline {
+impl Provisioned {
     /// The contract's settings for this pipeline, as the template would set them.
     pub fn env(&self) -> HashMap<String, String> {
         [

@@ -1,6 +1,7 @@
 //! Batch Operations events of both schemas, and the results of their tasks.
 
 use super::*;
+use crate::error::ErrorKind;
 use crate::response::{Reject, Skip};
 
 fn sample(name: &str) -> Value {
@@ -103,7 +104,7 @@ fn force_is_the_only_user_argument() {
         payload["job"]["userArguments"] = arguments;
         let b = parse(&payload).expect("parses");
         let refusal = b.refusal.expect("refused");
-        assert_eq!(refusal.error_type(), "InvalidEvent");
+        assert_eq!(refusal.kind(), ErrorKind::InvalidEvent);
         assert!(refusal.to_string().contains(says), "{refusal}");
     }
 }
@@ -131,13 +132,12 @@ fn results_follow_the_contract() {
             Some("rejected/not-an-image: no image format recognised")
         )
     );
-    let transient = Error::Transient {
-        side: crate::Side::Source,
-        operation: "GetObject",
-        target: "s3://b/k".into(),
-        detail: "503".into(),
-        source: None,
-    };
+    let transient = Error::from(crate::error::TransientFailure::new(
+        crate::Side::Source,
+        "GetObject",
+        "s3://b/k",
+        crate::error::AwsAnswer::new(Some(503), None, None),
+    ));
     let r = task_result(Some("t4"), Err(&transient));
     assert_eq!(r.result_code.as_deref(), Some("TemporaryFailure"));
     assert!(
@@ -145,10 +145,7 @@ fn results_follow_the_contract() {
             .as_deref()
             .is_some_and(|s| s.starts_with("Transient: "))
     );
-    let internal = Error::Internal {
-        what: "the encoder".into(),
-        detail: "x".into(),
-    };
+    let internal = Error::internal("the encoder", "x");
     assert_eq!(
         task_result(None, Err(&internal)).result_code.as_deref(),
         Some("TemporaryFailure")

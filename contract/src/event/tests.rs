@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::error::ErrorKind;
 
 /// The repository's `events/` directory.
 pub(crate) fn events_dir() -> PathBuf {
@@ -177,7 +178,7 @@ fn anything_else_is_an_invalid_event_naming_what_arrived() {
         panic!("not SQS")
     };
     let err = messages[0].items.as_ref().expect_err("unknown body");
-    assert_eq!(err.error_type(), "InvalidEvent");
+    assert_eq!(err.kind(), ErrorKind::InvalidEvent);
     assert!(err.to_string().contains("keys hello"), "{err}");
 
     let cases = [
@@ -203,7 +204,7 @@ fn anything_else_is_an_invalid_event_naming_what_arrived() {
         let err = parse_invocation(&payload)
             .map(|_| ())
             .expect_err(&payload.to_string());
-        assert_eq!(err.error_type(), "InvalidEvent");
+        assert_eq!(err.kind(), ErrorKind::InvalidEvent);
         assert!(err.to_string().contains(says), "{payload}: {err}");
     }
     let mut bad_key = sample("s3-put.json");
@@ -281,7 +282,7 @@ fn fields_that_would_become_headers_must_be_what_s3_sends() {
     for (path, value, what) in cases {
         match with(path, value.clone()) {
             Err(e) => {
-                assert_eq!(e.error_type(), "InvalidEvent");
+                assert_eq!(e.kind(), ErrorKind::InvalidEvent);
                 assert!(e.to_string().contains(what), "{value}: {e}");
             }
             Ok(_) => panic!("{value} was accepted as the {what}"),

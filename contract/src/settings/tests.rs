@@ -23,7 +23,7 @@ fn parse(vars: &[(&str, &str)]) -> Result<Settings, Error> {
 /// The variable an `InvalidConfiguration` error names, or a failure naming what came back.
 fn bad_variable(vars: &[(&str, &str)]) -> String {
     match parse(vars) {
-        Err(Error::InvalidConfiguration { variable, .. }) => variable,
+        Err(Error::InvalidConfiguration(p)) => p.variable().to_owned(),
         other => panic!("expected InvalidConfiguration, got {other:?}"),
     }
 }
@@ -226,9 +226,9 @@ fn the_source_side_stands_alone() {
     );
     let empty = SourceSettings::from_env(&Env::new(|_: &str| None)).expect("all optional");
     match empty.required_bucket("backfill") {
-        Err(Error::InvalidConfiguration { variable, problem }) => {
-            assert_eq!(variable, "SOURCE_BUCKET");
-            assert!(problem.contains("backfill"), "{problem}");
+        Err(Error::InvalidConfiguration(p)) => {
+            assert_eq!(p.variable(), "SOURCE_BUCKET");
+            assert!(p.problem().contains("backfill"), "{}", p.problem());
         }
         other => panic!("expected InvalidConfiguration, got {other:?}"),
     }

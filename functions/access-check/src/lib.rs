@@ -7,8 +7,9 @@
 //! a step not run saying which step stopped it.
 //!
 //! # Layout
-//! - [`Checker`]: the clients, built once per cold start, and [`Checker::run`].
-//! - [`Report`], [`StepReport`], [`Step`]: the contract's report.
+//! - [`Checker`] (here): the clients, built once per cold start, [`Checker::run`] and the six
+//!   steps.
+//! - `report.rs`: [`Report`], [`StepReport`], [`Step`], [`Severity`]: the contract's report.
 
 use std::time::SystemTime;
 
@@ -16,101 +17,17 @@ use aws_config::SdkConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use cross_account_s3::clients::execution_role_destination_client;
+use cross_account_s3::error::ErrorKind;
 use cross_account_s3::{BucketName, Clients, Error, Refusal, Settings, Side};
-use serde::Serialize;
 use serde_json::Value;
 
-/// The six steps, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    /// Who the function is (STS GetCallerIdentity).
-    CallerIdentity,
-    /// The execution role reads the source (ListObjectsV2 under `SOURCE_PREFIX`, or HeadObject).
-    SourceRead,
-    /// The execution role assumes the writer role.
-    AssumeRole,
-    /// The destination bucket belongs to `DESTINATION_ACCOUNT_ID`.
-    DestinationOwner,
-    /// The writer role puts and deletes a probe object under the prefix.
-    DestinationWrite,
-    /// The execution role cannot write the destination by itself.
-    DirectWriteDenied,
-}
+mod report;
 
-const STEPS: [Step; 6] = [
-    Step::CallerIdentity,
-    Step::SourceRead,
-    Step::AssumeRole,
-    Step::DestinationOwner,
-    Step::DestinationWrite,
-    Step::DirectWriteDenied,
-];
+use report::STEPS;
+pub use report::{Report, Severity, Step, StepReport};
 
-impl Step {
-    fn id(self) -> &'static str {
-        match self {
-            Step::CallerIdentity => "caller-identity",
-            Step::SourceRead => "source-read",
-            Step::AssumeRole => "assume-role",
-            Step::DestinationOwner => "destination-owner",
-            Step::DestinationWrite => "destination-write",
-            Step::DirectWriteDenied => "direct-write-denied",
-        }
-    }
-
-    /// Fixed per step: only `direct-write-denied` is a warning.
-    fn severity(self) -> Severity {
-        if self == Step::DirectWriteDenied {
-            Severity::Warning
-        } else {
-            Severity::Error
-        }
-    }
-}
-
-/// How much a failed step matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// The pipeline cannot work.
-    Error,
-    /// The pipeline works, but something is wider than it should be.
-    Warning,
-}
-
-/// One step's outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StepReport {
-    /// The step's fixed id.
-    pub step: Step,
-    /// Whether it passed.
-    pub ok: bool,
-    /// Fixed per step.
-    pub severity: Severity,
-    /// What happened.
-    pub detail: String,
-    /// Which policy to look at (null when the step passed).
-    pub hint: Option<String>,
-}
-
-/// The whole report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Report {
-    /// False when any error-severity step failed.
-    pub ok: bool,
-    /// All six steps, in order.
-    pub steps: Vec<StepReport>,
-}
-
-impl Report {
-    /// The report of one step, by id.
-    pub fn step(&self, step: Step) -> Option<&StepReport> {
-        self.steps.iter().find(|s| s.step == step)
-    }
-}
-
-type Outcome = Result<String, (String, String)>;
+/// A step's answer: what it found, or what went wrong and the policy to look at.
+type StepOutcome = Result<String, (String, String)>;
 
 /// The clients access-check needs, built once per cold start.
 #[derive(Debug)]
@@ -198,7 +115,7 @@ impl Checker {
         Report { ok, steps }
     }
 
-    async fn caller_identity(&self) -> Outcome {
+    async fn caller_identity(&self) -> StepOutcome {
         match self.sts.get_caller_identity().send().await {
             Ok(who) => Ok(format!(
                 "the function runs as {} (account {})",
@@ -212,7 +129,7 @@ impl Checker {
         }
     }
 
-    async fn source_read(&self, event: &Value) -> Outcome {
+    async fn source_read(&self, event: &Value) -> StepOutcome {
         let src = &self.clients.source;
         let bucket = self.source_bucket.as_str();
         let prefix = &self.settings.source.prefix;
@@ -285,7 +202,7 @@ impl Checker {
         }
     }
 
-    async fn assume_role(&self) -> Outcome {
+    async fn assume_role(&self) -> StepOutcome {
         let dst = &self.settings.destination;
         let session = &self.settings.session;
         match self.clients.destination.assume_role().await {
@@ -309,7 +226,7 @@ impl Checker {
         }
     }
 
-    async fn destination_owner(&self) -> Outcome {
+    async fn destination_owner(&self) -> StepOutcome {
         let dst = &self.clients.destination;
         let (bucket, owner) = (dst.bucket(), dst.expected_owner());
         // The whole bucket: the writer role's s3:ListBucket has no prefix condition.
@@ -327,7 +244,7 @@ impl Checker {
                 ));
             }
             Err(e) => match dst.refusal(e, "ListObjectsV2", "") {
-                Refusal::Fatal(e @ Error::DestinationWriteDenied { .. }) => e,
+                Refusal::Fatal(e @ Error::DestinationWriteDenied(_)) => e,
                 other => {
                     let e = other.or_unexpected(Side::Destination, "ListObjectsV2", bucket);
                     let hint = hint_of(&e, "DESTINATION_BUCKET and DESTINATION_REGION");
@@ -355,7 +272,7 @@ impl Checker {
         }
     }
 
-    async fn destination_write(&self) -> Outcome {
+    async fn destination_write(&self) -> StepOutcome {
         let dst = &self.clients.destination;
         let nanos = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -407,7 +324,7 @@ impl Checker {
         }
     }
 
-    async fn direct_write_denied(&self) -> Outcome {
+    async fn direct_write_denied(&self) -> StepOutcome {
         let dst = &self.clients.destination;
         let key = dst.output_key("access-check-direct-write-probe");
         // If-Match "0" matches no object: even a role allowed to write leaves nothing behind.
@@ -440,9 +357,9 @@ impl Checker {
 
 /// The error's own guidance when it has any, else `fallback`.
 fn hint_of(e: &Error, fallback: &str) -> String {
-    match e {
-        Error::InvalidConfiguration { variable, .. } => format!("the setting {variable}"),
-        Error::Transient { .. } => {
+    match (e.kind(), e.config_problem()) {
+        (_, Some(setting)) => format!("the setting {}", setting.variable()),
+        (ErrorKind::Transient, _) => {
             "nothing in a policy: throttling or an AWS error; run access-check again".into()
         }
         _ => fallback.to_owned(),

@@ -22,7 +22,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let checker = Checker::new(&sdk, settings, source_bucket).await;
     let checker = &checker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        Ok::<Value, std::convert::Infallible>(serde_json::json!(checker.run(&event.payload).await))
+        Ok::<_, std::convert::Infallible>(checker.run(&event.payload).await)
     }))
     .await
 }

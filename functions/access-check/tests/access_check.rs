@@ -8,9 +8,9 @@ use aws_smithy_http_client::test_util::infallible_client_fn;
 use aws_smithy_types::body::SdkBody;
 use cross_account_s3::Settings;
 use serde_json::json;
-use testkit::{Account, Pipeline, PipelineOptions, local_aws};
+use testkit::{Account, PipelineOptions, Provisioned, local_aws};
 
-async fn check(pipeline: &Pipeline, event: serde_json::Value) -> Report {
+async fn check(pipeline: &Provisioned, event: serde_json::Value) -> Report {
     let env = pipeline.env();
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
     let bucket = settings

@@ -12,8 +12,14 @@
 //! optional. Response: `{"counts": {status: n}, "failed": [{"key", "error_type"}],
 //! "next_start_after": key or null, "done": bool}` and, for a dry run, `"would_process": [...]`
 //! with nothing read or written.
+//!
+//! # Layout
+//! - [`Backfill`] (here): the listing, the bounded concurrency, the deadline, the response.
+//! - [`watermark`]: where to resume, from objects that finish in any order.
 
-use std::collections::{BTreeMap, VecDeque};
+pub mod watermark;
+
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -24,6 +30,7 @@ use pipeline::report::handle_reported;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::task::JoinSet;
+use watermark::{Started, Watermark};
 
 /// Default `max_objects`.
 pub const DEFAULT_MAX_OBJECTS: u64 = 1000;
@@ -82,12 +89,6 @@ pub struct Backfill {
     concurrency: usize,
 }
 
-/// One listed object, in listing order, and whether it was handled.
-struct Slot {
-    key: String,
-    handled: bool,
-}
-
 impl Backfill {
     /// Wires the pipeline (built once per cold start), the source bucket it lists
     /// (`SOURCE_BUCKET`, required at cold start) and `BACKFILL_CONCURRENCY`.
@@ -106,7 +107,7 @@ impl Backfill {
         event: &Value,
         deadline: SystemTime,
         request_id: &str,
-    ) -> Result<Value, Error> {
+    ) -> Result<Response, Error> {
         let request: Request = if event.is_null() {
             Request::default()
         } else {
@@ -116,11 +117,7 @@ impl Backfill {
                 ))
             })?
         };
-        let response = self.run(request, deadline, request_id).await?;
-        serde_json::to_value(response).map_err(|e| Error::Internal {
-            what: "serialising the backfill response".into(),
-            detail: e.to_string(),
-        })
+        self.run(request, deadline, request_id).await
     }
 
     /// Runs one backfill invocation: each object through the transform's own path
@@ -155,12 +152,9 @@ impl Backfill {
         };
 
         let mut response = Response::default();
-        let mut slots: VecDeque<Slot> = VecDeque::new();
-        let mut resume_after = request.start_after.clone();
+        let mut watermark = Watermark::new(request.start_after.clone());
         let mut would_process = Vec::new();
-        let mut tasks: JoinSet<(u64, String, Result<String, Error>)> = JoinSet::new();
-        let mut next_id: u64 = 0;
-        let mut first_id: u64 = 0; // id of slots[0]
+        let mut tasks: JoinSet<(Started, String, Result<String, Error>)> = JoinSet::new();
         let mut started: u64 = 0;
         let mut cursor = request.start_after.clone();
         let mut listing_done = false;
@@ -193,15 +187,12 @@ impl Backfill {
                 started += 1;
                 if request.dry_run {
                     would_process.push(key.to_owned());
-                    slots.push_back(Slot {
-                        key: key.to_owned(),
-                        handled: true,
-                    });
-                    next_id += 1;
+                    let id = watermark.start(key);
+                    watermark.handled(id);
                     continue;
                 }
                 while tasks.len() >= self.concurrency {
-                    self.collect(&mut tasks, &mut slots, first_id, &mut response)
+                    self.collect(&mut tasks, &mut watermark, &mut response)
                         .await;
                 }
                 let record = Record {
@@ -215,12 +206,7 @@ impl Backfill {
                     sequencer: None,
                 };
                 let pipeline = self.pipeline.clone();
-                let id = next_id;
-                next_id += 1;
-                slots.push_back(Slot {
-                    key: key.to_owned(),
-                    handled: false,
-                });
+                let id = watermark.start(key);
                 let key = key.to_owned();
                 let request_id = request_id.to_owned();
                 tasks.spawn(async move {
@@ -232,8 +218,6 @@ impl Backfill {
                         outcome.map(|o| o.result.disposition.status().to_owned()),
                     )
                 });
-                // Keep the leading handled slots out of the queue, remembering the last one.
-                drain_handled(&mut slots, &mut first_id, &mut resume_after);
             }
             if started >= max_objects && !listing_done {
                 stopped_early = true;
@@ -241,13 +225,16 @@ impl Backfill {
             }
         }
         while !tasks.is_empty() {
-            self.collect(&mut tasks, &mut slots, first_id, &mut response)
+            self.collect(&mut tasks, &mut watermark, &mut response)
                 .await;
         }
-        drain_handled(&mut slots, &mut first_id, &mut resume_after);
 
         response.done = listing_done && !stopped_early;
-        response.next_start_after = if response.done { None } else { resume_after };
+        response.next_start_after = if response.done {
+            None
+        } else {
+            watermark.into_resume_after()
+        };
         if request.dry_run {
             response.would_process = Some(would_process);
         }
@@ -265,9 +252,8 @@ impl Backfill {
     /// Waits for one task and records it.
     async fn collect(
         &self,
-        tasks: &mut JoinSet<(u64, String, Result<String, Error>)>,
-        slots: &mut VecDeque<Slot>,
-        first_id: u64,
+        tasks: &mut JoinSet<(Started, String, Result<String, Error>)>,
+        watermark: &mut Watermark,
         response: &mut Response,
     ) {
         let Some(joined) = tasks.join_next().await else {
@@ -288,23 +274,6 @@ impl Backfill {
                 });
             }
         }
-        if let Some(slot) = slots.get_mut((id - first_id) as usize) {
-            slot.handled = true;
-        }
-    }
-}
-
-/// Pops the handled objects at the front of the listing, so `resume_after` is the last key up to
-/// which everything was handled.
-fn drain_handled(
-    slots: &mut VecDeque<Slot>,
-    first_id: &mut u64,
-    resume_after: &mut Option<String>,
-) {
-    while slots.front().is_some_and(|s| s.handled) {
-        if let Some(slot) = slots.pop_front() {
-            *resume_after = Some(slot.key);
-            *first_id += 1;
-        }
+        watermark.handled(id);
     }
 }

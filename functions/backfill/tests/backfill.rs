@@ -10,10 +10,11 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_s3::primitives::ByteStream;
 use backfill::{Backfill, Request};
 use cross_account_s3::Clients;
+use cross_account_s3::error::ErrorKind;
 use pipeline::Pipeline;
 use pipeline::config::Config;
 use serde_json::json;
-use testkit::{Account, Pipeline as Provisioned, PipelineOptions, local_aws};
+use testkit::{Account, PipelineOptions, Provisioned, local_aws};
 
 const OBJECTS: usize = 200;
 
@@ -212,7 +213,7 @@ async fn backfill_stops_before_the_deadline_and_refuses_bad_events() {
             .handle(&event, later(), "test")
             .await
             .expect_err("invalid");
-        assert_eq!(err.error_type(), "InvalidEvent");
+        assert_eq!(err.kind(), ErrorKind::InvalidEvent);
         assert!(err.to_string().contains(says), "{event}: {err}");
     }
     let scoped = backfill_for(&aws, &[("SOURCE_PREFIX", "photo")]).await;

@@ -73,7 +73,7 @@ fn message(id: &str, bucket: &str, key: &str, body: &[u8]) -> Value {
 /// Runs the function binary on one event with `extra` environment variables, until it answers
 /// or exits (two minutes at most): its answers, its exit status, and its stdout and stderr.
 fn run(
-    aws: &testkit::Pipeline,
+    aws: &testkit::Provisioned,
     event: Value,
     extra: &[(&str, &str)],
 ) -> (Vec<Answer>, Option<std::process::ExitStatus>, String) {

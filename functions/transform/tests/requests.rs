@@ -81,6 +81,7 @@ async fn invoke(pipeline: &Pipeline, event: Value) -> Value {
         ),
     )
     .await
+    .map(|answer| serde_json::to_value(answer).expect("the answer serialises"))
     .expect("succeeds")
 }
 

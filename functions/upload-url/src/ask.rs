@@ -1,5 +1,5 @@
 //! What a caller asks for, checked: the pure part of upload-url, from the request's method,
-//! body and identity to either an [`Ask`] or a [`Refusal`] with its status.
+//! body and identity to either an [`Ask`] or a [`Refused`] with its status.
 
 use serde_json::{Map, Value};
 
@@ -28,7 +28,7 @@ pub struct Ask {
 
 /// A request refused, with its HTTP status and the contract's `error`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
+pub struct Refused {
     /// HTTP status.
     pub status: u16,
     /// `InvalidRequest`, `ContentTooLarge`, `UnsupportedMediaType`, `MethodNotAllowed`,
@@ -38,7 +38,7 @@ pub struct Refusal {
     pub message: String,
 }
 
-impl Refusal {
+impl Refused {
     fn invalid(message: impl Into<String>) -> Self {
         Self {
             status: 400,
@@ -69,21 +69,21 @@ pub fn check(
     body: &[u8],
     caller: Option<&str>,
     settings: &UploadSettings,
-) -> Result<Ask, Refusal> {
+) -> Result<Ask, Refused> {
     if method != "POST" {
-        return Err(Refusal {
+        return Err(Refused {
             status: 405,
             error: "MethodNotAllowed",
             message: format!("{method} is not allowed: POST a JSON request"),
         });
     }
-    let uploaded_by = caller.filter(|arn| is_iam_arn(arn)).ok_or_else(|| Refusal {
+    let uploaded_by = caller.filter(|arn| is_iam_arn(arn)).ok_or_else(|| Refused {
         status: 403,
         error: "Unauthenticated",
         message: "the request carries no IAM identity: call the Function URL signed with SigV4 (its AuthType must be AWS_IAM)".into(),
     })?;
     if body.len() > MAX_BODY_BYTES {
-        return Err(Refusal {
+        return Err(Refused {
             status: 413,
             error: "ContentTooLarge",
             message: format!(
@@ -94,25 +94,25 @@ pub fn check(
     }
     let fields: Map<String, Value> = match serde_json::from_slice(body) {
         Ok(Value::Object(fields)) => fields,
-        Ok(_) => return Err(Refusal::invalid("the body must be a JSON object")),
-        Err(e) => return Err(Refusal::invalid(format!("the body is not JSON: {e}"))),
+        Ok(_) => return Err(Refused::invalid("the body must be a JSON object")),
+        Err(e) => return Err(Refused::invalid(format!("the body is not JSON: {e}"))),
     };
     if let Some(unknown) = fields.keys().find(|k| {
         !["content_type", "content_length", "checksum_sha256", "name"].contains(&k.as_str())
     }) {
-        return Err(Refusal::invalid(format!(
+        return Err(Refused::invalid(format!(
             "unknown field {unknown:?}: the fields are content_type, content_length, checksum_sha256 and name"
         )));
     }
     let content_type = match fields.get("content_type") {
         Some(Value::String(t)) => t,
         Some(_) => {
-            return Err(Refusal::invalid(
+            return Err(Refused::invalid(
                 "content_type must be a string such as \"image/jpeg\"",
             ));
         }
         None => {
-            return Err(Refusal::invalid(
+            return Err(Refused::invalid(
                 "content_type is required (for instance \"image/jpeg\")",
             ));
         }
@@ -126,7 +126,7 @@ pub fn check(
         .content_types
         .iter()
         .find(|t| t.media_type.eq_ignore_ascii_case(content_type))
-        .ok_or_else(|| Refusal {
+        .ok_or_else(|| Refused {
             status: 415,
             error: "UnsupportedMediaType",
             message: format!(
@@ -136,19 +136,19 @@ pub fn check(
         })?;
     let content_length = match fields.get("content_length") {
         Some(Value::Number(n)) => n.as_u64().filter(|n| *n >= 1).ok_or_else(|| {
-            Refusal::invalid(format!(
+            Refused::invalid(format!(
                 "content_length {n} is not a whole number of bytes, at least 1"
             ))
         })?,
-        Some(_) => return Err(Refusal::invalid("content_length must be a number of bytes")),
+        Some(_) => return Err(Refused::invalid("content_length must be a number of bytes")),
         None => {
-            return Err(Refusal::invalid(
+            return Err(Refused::invalid(
                 "content_length is required: the exact size in bytes",
             ));
         }
     };
     if content_length > settings.max_bytes {
-        return Err(Refusal {
+        return Err(Refused {
             status: 413,
             error: "ContentTooLarge",
             message: format!(
@@ -161,7 +161,7 @@ pub fn check(
         None | Some(Value::Null) => None,
         Some(Value::String(c)) if is_sha256_base64(c) => Some(c.clone()),
         Some(_) => {
-            return Err(Refusal::invalid(
+            return Err(Refused::invalid(
                 "checksum_sha256 must be the base64 of the content's 32-byte SHA-256 (44 characters, as `openssl dgst -sha256 -binary | base64` prints it)",
             ));
         }
@@ -173,7 +173,7 @@ pub fn check(
                 .to_string(),
         ),
         Some(_) => {
-            return Err(Refusal::invalid(format!(
+            return Err(Refused::invalid(format!(
                 "name must be a non-empty string of at most {MAX_NAME_BYTES} bytes (the file's name, kept as metadata; the key is chosen by the server)"
             )));
         }

@@ -11,7 +11,7 @@ use aws_smithy_types::date_time::{DateTime, Format};
 use cross_account_s3::SourceS3;
 use serde_json::Value;
 
-use crate::ask::{Ask, Refusal, key};
+use crate::ask::{Ask, Refused, key};
 use crate::settings::UploadSettings;
 
 /// An upload grant, as the response carries it.
@@ -75,12 +75,12 @@ impl Signer {
     }
 
     /// Presigns the PutObject of `ask` at `now` with a fresh random key.
-    pub async fn grant(&self, ask: &Ask, now: SystemTime) -> Result<Grant, Refusal> {
+    pub async fn grant(&self, ask: &Ask, now: SystemTime) -> Result<Grant, Refused> {
         // One set of credentials, read once: the expiry capped by and the signature made with
         // the same ones, even if the cache refreshes in between.
         let credentials = self.credentials.provide_credentials().await.map_err(|e| {
             tracing::error!(error = %e, "no credentials to sign with");
-            Refusal::internal(
+            Refused::internal(
                 "this function has no credentials to sign with; try again, and see its log",
             )
         })?;
@@ -116,7 +116,7 @@ impl Signer {
             .start_time(now)
             .expires_in(expires_in)
             .build()
-            .map_err(|e| Refusal::internal(format!("cannot presign for {expires_in:?}: {e}")))?;
+            .map_err(|e| Refused::internal(format!("cannot presign for {expires_in:?}: {e}")))?;
         let presigned = put
             .customize()
             .config_override(
@@ -126,12 +126,12 @@ impl Signer {
             .await
             .map_err(|e| {
                 tracing::error!(error = %aws_smithy_types::error::display::DisplayErrorContext(&e), "presigning failed");
-                Refusal::internal("presigning the upload failed; see this function's log")
+                Refused::internal("presigning the upload failed; see this function's log")
             })?;
         // Only what is signed: the SDK also lists headers it adds unsigned, such as
         // `x-amzn-trace-id` inside Lambda, which a client must not be told to send.
         let signed = signed_headers(presigned.uri())
-            .ok_or_else(|| Refusal::internal("the presigned URL has no X-Amz-SignedHeaders"))?;
+            .ok_or_else(|| Refused::internal("the presigned URL has no X-Amz-SignedHeaders"))?;
         let headers = presigned
             .headers()
             .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
@@ -164,13 +164,13 @@ pub fn expires_in(
     configured: Duration,
     now: SystemTime,
     credentials_expiry: Option<SystemTime>,
-) -> Result<Duration, Refusal> {
+) -> Result<Duration, Refused> {
     let Some(expiry) = credentials_expiry else {
         return Ok(configured);
     };
     let left = Duration::from_secs(expiry.duration_since(now).unwrap_or_default().as_secs());
     if left.is_zero() {
-        return Err(Refusal::internal(
+        return Err(Refused::internal(
             "this function's credentials have expired; try again in a moment",
         ));
     }

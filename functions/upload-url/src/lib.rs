@@ -8,7 +8,7 @@
 //!
 //! # Layout
 //! - [`settings`]: `SOURCE_*` and `UPLOAD_*`, never the destination's.
-//! - [`ask`]: the pure check of a request, to an [`ask::Ask`] or a [`ask::Refusal`].
+//! - [`ask`]: the pure check of a request, to an [`ask::Ask`] or a [`ask::Refused`].
 //! - [`grant`]: the presigned PutObject, its expiry capped by the credentials'.
 //! - [`handler`]: the `lambda_http` adapter.
 

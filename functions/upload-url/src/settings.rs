@@ -174,7 +174,7 @@ mod tests {
 
     fn bad_variable(vars: &[(&str, &str)]) -> String {
         match parse(vars) {
-            Err(Error::InvalidConfiguration { variable, .. }) => variable,
+            Err(Error::InvalidConfiguration(p)) => p.variable().to_owned(),
             other => panic!("expected InvalidConfiguration, got {other:?}"),
         }
     }

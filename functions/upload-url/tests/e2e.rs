@@ -37,7 +37,7 @@ fn event(method: &str, body: &str, identity: bool) -> Value {
     event
 }
 
-fn provision(tag: &str) -> testkit::Pipeline {
+fn provision(tag: &str) -> testkit::Provisioned {
     local_aws().pipeline(PipelineOptions {
         source_prefix: "photos/".into(),
         upload_prefix: Some("photos/uploads/".into()),
@@ -47,7 +47,7 @@ fn provision(tag: &str) -> testkit::Pipeline {
 
 /// Runs the binary on `events` as the uploader role: its answers (the HTTP responses, parsed)
 /// and everything it logged.
-fn run(aws: &testkit::Pipeline, events: Vec<Value>) -> (Vec<Value>, String) {
+fn run(aws: &testkit::Provisioned, events: Vec<Value>) -> (Vec<Value>, String) {
     let n = events.len();
     let api = RuntimeApi::start(events).expect("runtime API");
     let role = aws.uploader_role.as_ref().expect("an uploader role");

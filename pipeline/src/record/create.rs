@@ -8,6 +8,7 @@ use contract::decision::{
     self, Create, CreateDecision, Delete, Pinned, Plan, SourceObject, Wanted, Write,
 };
 use contract::spec::Rendition;
+use cross_account_s3::error::{AwsAnswer, TransientFailure};
 use cross_account_s3::{Error, Side};
 use rendering::{Output, RenderError, render};
 
@@ -109,10 +110,10 @@ impl Pipeline {
             }
             CreateDecision::Render(plan) => {
                 let (Some(body), Some(wanted)) = (opened.body, wanted) else {
-                    return Err(Error::Internal {
-                        what: format!("the decision for s3://{}/{key}", r.bucket),
-                        detail: "a render without an open object or output keys".into(),
-                    });
+                    return Err(Error::internal(
+                        format!("the decision for s3://{}/{key}", r.bucket),
+                        "a render without an open object or output keys",
+                    ));
                 };
                 self.render_and_write(r, &key, body, &wanted, plan, started)
                     .await
@@ -157,10 +158,10 @@ impl Pipeline {
                 });
             }
             Err(RenderError::Internal { what, detail }) => {
-                return Err(Error::Internal {
-                    what: format!("{what} for s3://{}/{key}", r.bucket),
+                return Err(Error::internal(
+                    format!("{what} for s3://{}/{key}", r.bucket),
                     detail,
-                });
+                ));
             }
         };
         for note in &rendering.notes {
@@ -289,13 +290,13 @@ impl Pipeline {
                 }
             }
         }
-        Err(Error::Transient {
-            side: Side::Destination,
-            operation: "PutObject",
-            target: format!("s3://{}/{}", dst.bucket(), w.key),
-            detail: "the rendition changed twice under concurrent writers".into(),
-            source: None,
-        })
+        Err(TransientFailure::new(
+            Side::Destination,
+            "PutObject",
+            format!("s3://{}/{}", dst.bucket(), w.key),
+            AwsAnswer::none("the rendition changed twice under concurrent writers"),
+        )
+        .into())
     }
 
     /// Deletes each conditionally; the keys actually deleted.

@@ -56,9 +56,11 @@ pub(super) async fn folder(dst: &DestinationS3, folder: &str) -> Result<Vec<Foun
     }
     let mut found: Vec<(usize, Found)> = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        let (i, head) = joined.map_err(|e| Error::Internal {
-            what: format!("a HeadObject task under s3://{}/{folder}", dst.bucket()),
-            detail: e.to_string(),
+        let (i, head) = joined.map_err(|e| {
+            Error::internal(
+                format!("a HeadObject task under s3://{}/{folder}", dst.bucket()),
+                e.to_string(),
+            )
         })?;
         if let Some(f) = head? {
             found.push((i, f));

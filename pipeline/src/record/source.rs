@@ -4,6 +4,7 @@ use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::primitives::AggregatedBytes;
 use contract::decision::{Pinned, SourceObject};
+use cross_account_s3::error::{AwsAnswer, TransientFailure};
 use cross_account_s3::{Error, Refusal, Side};
 
 use super::Pipeline;
@@ -115,11 +116,14 @@ pub(super) async fn read_body(
     bucket: &str,
     key: &str,
 ) -> Result<AggregatedBytes, Error> {
-    output.body.collect().await.map_err(|e| Error::Transient {
-        side: Side::Source,
-        operation: "GetObject",
-        target: format!("s3://{bucket}/{key}"),
-        detail: format!("reading the body failed: {e}"),
-        source: Some(Box::new(e)),
+    output.body.collect().await.map_err(|e| {
+        TransientFailure::new(
+            Side::Source,
+            "GetObject",
+            format!("s3://{bucket}/{key}"),
+            AwsAnswer::none("reading the body failed"),
+        )
+        .with_source(Box::new(e))
+        .into()
     })
 }

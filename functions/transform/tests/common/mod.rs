@@ -12,7 +12,7 @@ use pipeline::Pipeline;
 use pipeline::config::Config;
 use pipeline::handler::handle;
 use serde_json::Value;
-use testkit::{Account, Pipeline as Provisioned, PipelineOptions, local_aws};
+use testkit::{Account, PipelineOptions, Provisioned, local_aws};
 
 pub fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
@@ -157,6 +157,7 @@ pub async fn invoke_on(
         LambdaEvent::new(payload, testkit::lambda_context(timeout)),
     )
     .await
+    .map(|answer| serde_json::to_value(answer).expect("the answer serialises"))
 }
 
 /// The single RESULT of a direct invocation of `pipeline` that must succeed.

@@ -16,7 +16,7 @@ fn settings() -> UploadSettings {
     .expect("test settings")
 }
 
-fn ask(body: &str) -> Result<Ask, Refusal> {
+fn ask(body: &str) -> Result<Ask, Refused> {
     check("POST", body.as_bytes(), Some(CALLER), &settings())
 }
 

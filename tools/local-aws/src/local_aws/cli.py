@@ -13,7 +13,7 @@ Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` 
   pipeline --state-file FILE --name NAME [--source-prefix P] [--destination-prefix P]
            [--writer-drop ACTION ...] [--execution-drop ACTION ...] [--env-file FILE]
            [--upload-prefix P]
-      Provisions one pipeline as CONTRACT.md describes it, on exact ARNs: a source bucket and the
+      Provisions one pipeline as the README's "How the roles work" describes it, on exact ARNs: a source bucket and the
       pipeline execution role in the source account, a destination bucket and the writer role
       (trusting the execution role with an ExternalId) in the destination account. Then assumes
       the execution role as the source admin, which is what Lambda hands a function, and prints

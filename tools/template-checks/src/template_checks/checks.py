@@ -14,7 +14,8 @@
 4. The README names every parameter of both templates.
 5. The S3 trigger subscribes every event the contract handles, in both modes.
 6. The Batch Operations job role and 7. upload-url's uploader role are exactly what
-   CONTRACT.md says, statement by statement (the self-test widens each and sees it caught).
+   the contract says (README, "How the roles work"), statement by statement (tests/ widens each
+   and sees it caught).
 
 The checks are functions of a loaded template (`load_templates`), each returning a list of
 problems; `cli` runs them all, and `tests/` proves that each catches what it must (the
@@ -170,7 +171,7 @@ BATCH_ROLE_ACTIONS = {
 
 
 def batch_role_problems(doc, name="template.yaml"):
-    """The Batch Operations role is exactly what CONTRACT.md and the README say."""
+    """The Batch Operations role is exactly what the README says (the contract's Batch Operations role)."""
     problems = []
     params = doc.get("Parameters") or {}
     if (params.get("BatchOperations") or {}).get("Default") != "Disabled":
@@ -258,7 +259,7 @@ UPLOADER_ROLE_ACTIONS = {
 
 
 def uploader_role_problems(doc, name="template.yaml"):
-    """The uploader role can write under UploadPrefix and read nothing (CONTRACT.md, upload-url)."""
+    """The uploader role can write under UploadPrefix and read nothing (README, upload-url)."""
     problems = []
     params = doc.get("Parameters") or {}
     if (params.get("UploadUrl") or {}).get("Default") != "Disabled":
