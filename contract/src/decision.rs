@@ -4,7 +4,8 @@
 //! objects under the key's folder in the destination), calls [`create`] or [`removal`], and
 //! carries out the answer. Every rule of the contract's "order of decisions", "currency",
 //! "renditions record their spec" and "removals" lives here, where a table of tests states
-//! them (`decision/tests.rs`).
+//! them (`decision/tests.rs`). What was read is `decision/state.rs`'s ([`SourceObject`],
+//! [`Found`], [`Pinned`]).
 //!
 //! For a create record, in the contract's order:
 //! 1. `ignored-event` is decided before anything is read (the handler's scope check);
@@ -17,9 +18,12 @@
 //!    carries this `rendition-spec` (unless `force`);
 //! 6. otherwise: `key-too-long`, `too-large` by the object's length, or render and write.
 
-use crate::event::{Record, compare_sequencers};
-use crate::outputs::encode_source_key;
-use crate::response::{Reject, Skip};
+mod state;
+
+pub use state::{Found, Pinned, SourceObject};
+
+use crate::event::Record;
+use crate::response::{Disposition, Reject, Skip};
 
 /// Step 1: whether a record concerns `SOURCE_BUCKET` (when set) and lies under
 /// `SOURCE_PREFIX` (any of its key candidates); when not, it is `skipped/ignored-event`
@@ -30,117 +34,6 @@ pub fn in_scope(r: &Record, source_bucket: Option<&str>, source_prefix: &str) ->
             .candidates()
             .iter()
             .any(|k| k.starts_with(source_prefix))
-}
-
-/// One object of the source bucket, as a GetObject or HeadObject shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceObject {
-    /// ETag, without quotes.
-    pub etag: String,
-    /// Version id (versioned buckets).
-    pub version_id: Option<String>,
-    /// Length in bytes.
-    pub length: u64,
-}
-
-impl SourceObject {
-    /// Whether `other` is this very object: the same version where versions are known, else
-    /// the same ETag.
-    pub fn is(&self, other: &SourceObject) -> bool {
-        match (&self.version_id, &other.version_id) {
-            (Some(a), Some(b)) => a == b,
-            _ => self.etag == other.etag,
-        }
-    }
-}
-
-/// The record's object, read as the record names it (pinned to its version, else to its ETag
-/// with `If-Match`, else the key's object as it is).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pinned {
-    /// Read.
-    Found {
-        /// The object.
-        object: SourceObject,
-        /// It carries `generated-by`: one of the pipeline's own outputs.
-        own_output: bool,
-    },
-    /// No such key or version (404).
-    Missing,
-    /// The key holds another object than the record's ETag (412).
-    Changed,
-}
-
-/// An object found directly under a source key's folder in the destination
-/// (`{DESTINATION_PREFIX}{key}/`), with what its user metadata says.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Found {
-    /// Its full key.
-    pub key: String,
-    /// Its ETag, quoted as S3 gives it (for `If-Match`).
-    pub etag: String,
-    /// `generated-by`.
-    pub generated_by: Option<String>,
-    /// `source-bucket`.
-    pub source_bucket: Option<String>,
-    /// `source-key` (percent-encoded).
-    pub source_key: Option<String>,
-    /// `source-etag`.
-    pub source_etag: Option<String>,
-    /// `source-version-id`.
-    pub source_version: Option<String>,
-    /// `source-sequencer`.
-    pub sequencer: Option<String>,
-    /// `rendition-spec`.
-    pub spec: Option<String>,
-}
-
-impl Found {
-    /// Reads the metadata through `get` (user metadata names without `x-amz-meta-`).
-    pub fn from_metadata(key: String, etag: String, get: impl Fn(&str) -> Option<String>) -> Self {
-        Self {
-            key,
-            etag,
-            generated_by: get("generated-by"),
-            source_bucket: get("source-bucket"),
-            source_key: get("source-key"),
-            source_etag: get("source-etag"),
-            source_version: get("source-version-id"),
-            sequencer: get("source-sequencer"),
-            spec: get("rendition-spec"),
-        }
-    }
-
-    /// One of the pipeline's outputs made from this source key (`source-key` is absent when it
-    /// would not fit in S3's metadata; the folder then names the source).
-    pub fn belongs_to(&self, bucket: &str, key: &str) -> bool {
-        self.generated_by.is_some()
-            && self.source_bucket.as_deref() == Some(bucket)
-            && self
-                .source_key
-                .as_deref()
-                .is_none_or(|k| k == encode_source_key(key))
-    }
-
-    /// Made from this exact source object.
-    pub fn made_from(&self, object: &SourceObject) -> bool {
-        self.source_etag.as_deref() == Some(object.etag.as_str())
-            && self.source_version == object.version_id
-    }
-
-    /// Made for an event later than `sequencer`.
-    pub fn later_than(&self, sequencer: &str) -> bool {
-        self.sequencer
-            .as_deref()
-            .is_some_and(|mine| compare_sequencers(mine, sequencer).is_gt())
-    }
-
-    fn delete(&self) -> Delete {
-        Delete {
-            key: self.key.clone(),
-            etag: self.etag.clone(),
-        }
-    }
 }
 
 /// A rendition of `RENDITIONS` for this key: where it goes and its canonical spec.
@@ -310,6 +203,51 @@ pub fn after_writing(rendered: &SourceObject, current: Option<&SourceObject>) ->
     }
 }
 
+/// What a create does after its conditional write lost a race (the rendition changed, or
+/// vanished, since it was read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterLostWrite {
+    /// What is there now is this source's rendition of this spec, or one made for a later
+    /// event (`later`): leave it.
+    Leave {
+        /// Made for a later event (the record then answers `out-of-order`).
+        later: bool,
+    },
+    /// Write again, conditionally on what is there now (`If-Match` its ETag) or on nothing
+    /// being there (`If-None-Match: *`).
+    Retry {
+        /// The ETag to replace, or `None` to create.
+        replace: Option<String>,
+    },
+}
+
+/// Decides after a lost conditional write of `wanted`, from the rendition as it is now (`None`:
+/// gone), for the source `bucket`/`key` rendered from `object` for `sequencer`.
+pub fn after_lost_write(
+    now: Option<&Found>,
+    wanted: &Wanted,
+    bucket: &str,
+    key: &str,
+    object: &SourceObject,
+    sequencer: Option<&str>,
+) -> AfterLostWrite {
+    match now {
+        Some(now)
+            if now.belongs_to(bucket, key)
+                && now.made_from(object)
+                && now.spec.as_deref() == Some(wanted.spec.as_str()) =>
+        {
+            AfterLostWrite::Leave { later: false }
+        }
+        Some(now) if sequencer.is_some_and(|s| now.later_than(s)) => {
+            AfterLostWrite::Leave { later: true }
+        }
+        now => AfterLostWrite::Retry {
+            replace: now.map(|n| n.etag.clone()),
+        },
+    }
+}
+
 /// What to do with a removal record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemovalDecision {
@@ -338,6 +276,25 @@ pub fn removal(
             RemovalDecision::Skip(Skip::Superseded)
         }
         Some(object) => RemovalDecision::RenderCurrent(object.clone()),
+    }
+}
+
+/// A removal's answer once its conditional deletes ran: `deleted` renditions went, `kept`
+/// were replaced since they were read (a re-upload's) and stay.
+pub fn after_deleting(deleted: usize, kept: usize) -> Disposition {
+    match (deleted, kept) {
+        (1.., _) => Disposition::Deleted,
+        (0, 1..) => Disposition::Skipped(Skip::Superseded),
+        (0, 0) => Disposition::Skipped(Skip::Gone),
+    }
+}
+
+/// A removal that rendered the key's current version answers as that create did, except that
+/// renditions already current mean the removal was `superseded` by that version.
+pub fn removal_rendered(create: Disposition) -> Disposition {
+    match create {
+        Disposition::Skipped(Skip::AlreadyCurrent) => Disposition::Skipped(Skip::Superseded),
+        other => other,
     }
 }
 

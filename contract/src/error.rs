@@ -203,6 +203,22 @@ impl Error {
         }
     }
 
+    /// What to check, when a policy or a setting can be at fault: the same words the message
+    /// ends with, for a report that shows them apart (access-check's `hint`). `None` for an
+    /// event or our own code at fault.
+    pub fn policy_hint(&self) -> Option<String> {
+        match self {
+            Error::InvalidConfiguration(p) => Some(format!("the setting {}", p.variable())),
+            Error::SourceReadDenied(c) | Error::DestinationWriteDenied(c) => Some(c.policy_hint()),
+            Error::AssumeRoleDenied(c) => Some(c.policy_hint()),
+            Error::KmsDenied(c) => Some(c.policy_hint().to_owned()),
+            Error::Transient(_) | Error::DeadlineNear(_) => {
+                Some("nothing in a policy: throttling, an AWS error or a timeout; try again".into())
+            }
+            Error::InvalidEvent(_) | Error::Internal(_) => None,
+        }
+    }
+
     /// What AWS answered, for the errors that come from a call.
     pub fn aws(&self) -> Option<&AwsAnswer> {
         match self {

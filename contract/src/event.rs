@@ -4,17 +4,16 @@
 //! - the same inside SQS messages (`Records[].body`), each message its own unit of failure;
 //! - EventBridge `Object Created` / `Object Deleted` from `aws.s3`, keys as given (with the
 //!   form-decoded key as a fallback, since AWS does not document whether they are encoded);
-//! - the `s3:TestEvent`;
-//! - S3 Batch Operations tasks ([`crate::batch`]).
+//! - the `s3:TestEvent`.
 //!
-//! Anything else is an `InvalidEvent` error naming what arrived.
+//! Anything else is an `InvalidEvent` error naming what arrived. Which kind of invocation a
+//! payload is (direct, SQS, Batch Operations) is [`crate::invocation`]'s to say.
 
 use std::cmp::Ordering;
 
 use crate::Error;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
-use aws_lambda_events::event::sqs::SqsEvent;
 use serde_json::Value;
 
 /// Whether a record creates or removes an object.
@@ -97,64 +96,6 @@ pub enum Item {
         /// Version.
         version_id: Option<String>,
     },
-}
-
-/// One SQS message: its id and what its body holds (an `InvalidEvent` when nothing known).
-#[derive(Debug)]
-pub struct Message {
-    /// The message id, reported in `batchItemFailures`.
-    pub message_id: String,
-    /// Its items, or why it holds none.
-    pub items: Result<Vec<Item>, Error>,
-}
-
-/// A whole invocation's payload.
-#[derive(Debug)]
-pub enum Invocation {
-    /// A direct (or asynchronous) invocation: one response with every RESULT.
-    Direct(Vec<Item>),
-    /// An SQS batch: failures are reported per message.
-    Sqs(Vec<Message>),
-    /// An S3 Batch Operations job's tasks: a result per task.
-    Batch(Box<crate::batch::BatchInvocation>),
-}
-
-/// Parses an invocation's payload.
-pub fn parse_invocation(payload: &Value) -> Result<Invocation, Error> {
-    if crate::batch::is_batch(payload) {
-        return crate::batch::parse(payload).map(|b| Invocation::Batch(Box::new(b)));
-    }
-    let is_sqs = payload
-        .get("Records")
-        .and_then(Value::as_array)
-        .and_then(|r| r.first())
-        .and_then(|r| r.get("eventSource"))
-        .and_then(Value::as_str)
-        == Some("aws:sqs");
-    if !is_sqs {
-        return parse_items(payload).map(Invocation::Direct);
-    }
-    let batch: SqsEvent = serde_json::from_value(payload.clone())
-        .map_err(|e| Error::invalid_event(format!("an SQS batch that does not parse: {e}")))?;
-    let messages = batch
-        .records
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let message_id = m.message_id.unwrap_or_else(|| format!("record-{i}"));
-            let items = match m.body.as_deref().map(serde_json::from_str::<Value>) {
-                Some(Ok(body)) => parse_items(&body),
-                Some(Err(e)) => Err(Error::invalid_event(format!(
-                    "SQS message {message_id}: the body is not JSON: {e}"
-                ))),
-                None => Err(Error::invalid_event(format!(
-                    "SQS message {message_id} has no body"
-                ))),
-            };
-            Message { message_id, items }
-        })
-        .collect();
-    Ok(Invocation::Sqs(messages))
 }
 
 /// Parses one event (a direct payload or an SQS message body).

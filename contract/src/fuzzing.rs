@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use crate::config::Config;
 use crate::error::ErrorKind;
-use crate::event::{Invocation, Item, parse_invocation};
+use crate::event::Item;
+use crate::invocation::{Invocation, parse_invocation};
 use crate::outputs::{MAX_KEY_BYTES, MAX_USER_METADATA_BYTES, Provenance, metadata, output_keys};
 
 /// Whether `v` may travel in an HTTP header (S3 user metadata): visible ASCII.

@@ -9,9 +9,10 @@
 //! - [`ids`]: typed identifiers (bucket, account, region, KMS key, role ARN, ExternalId, session
 //!   name), parsed once.
 //! - [`settings`]: the settings per side (source, destination, AssumeRole session).
-//! - [`config`], [`limits`]: the transform's own settings (renditions, input limits, metrics).
+//! - [`config`], [`limits`]: the transform's own settings (input limits, metrics namespace).
 //! - [`event`]: the events `transform` accepts (S3, SQS, EventBridge, the test event).
 //! - [`batch`]: S3 Batch Operations events (schemas 1.0 and 2.0) and their response.
+//! - [`invocation`]: which kind of invocation a payload is (direct, SQS, Batch Operations).
 //! - [`response`]: the RESULT, its statuses and reasons.
 //! - [`decision`]: what to do with a record, from what was read (the order of decisions).
 //! - [`spec`]: rendition specs (`RENDITIONS`), canonical strings, file names, Content-Types.
@@ -27,6 +28,7 @@ pub mod error;
 pub mod event;
 pub mod fuzzing;
 pub mod ids;
+pub mod invocation;
 pub mod limits;
 pub mod outputs;
 pub mod response;

@@ -10,7 +10,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use qcms::{DataType, Intent, Profile, Transform};
 
-use crate::resize::Pixels;
+use crate::decoded::Pixels;
 
 /// What decoded pixel values mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

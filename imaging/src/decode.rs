@@ -9,28 +9,12 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader};
 
 use crate::color::ColorModel;
+use crate::decoded::{Decoded, Pixels};
 use crate::error::{Rejection, panic_message};
 use crate::framing;
 use crate::jpeg;
 use crate::limits::Limits;
-use crate::resize::Pixels;
 use crate::sniff::{self, SourceFormat};
-
-/// The decoded image (possibly scaled down on decode) and what applies to it.
-pub(crate) struct Decoded {
-    pub format: SourceFormat,
-    pub pixels: Pixels,
-    /// What the pixels' values mean, for the colour profile.
-    pub model: ColorModel,
-    /// The image's own size, whatever size it was decoded at.
-    pub full_width: u32,
-    pub full_height: u32,
-    pub orientation: Orientation,
-    /// The embedded colour profile, still to apply.
-    pub icc: Option<Vec<u8>>,
-    /// What was ignored while decoding.
-    pub notes: Vec<String>,
-}
 
 /// Decodes once; `largest` gives the largest rendition's size (stored orientation) for a full
 /// size and orientation, so a JPEG can be decoded directly at a smaller scale.

@@ -3,8 +3,8 @@
 
 use image::{ExtendedColorType, ImageEncoder};
 
+use crate::decoded::Pixels;
 use crate::error::RenderError;
-use crate::resize::Pixels;
 use crate::target::{Encoding, Target};
 
 /// Encodes `pixels` as `target` says.

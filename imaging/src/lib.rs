@@ -22,8 +22,10 @@
 //! # Layout
 //! - [`sniff`]: the format from the magic numbers.
 //! - `framing/`: the per-format walk of declared lengths and sizes (JPEG, PNG, GIF, WebP).
-//! - `decode.rs`, `jpeg.rs`: one decode, behind the panic boundary; JPEG scale-on-decode.
-//! - `resize.rs`: pixel buffers, the SIMD resize, orientation.
+//! - `decode.rs`, `jpeg/`: one decode, behind the panic boundary; JPEG scale-on-decode
+//!   (libjpeg-turbo's code, its FFI in `jpeg/libjpeg.rs`).
+//! - `decoded.rs`: what a decode produces (pixel buffers, the decoded image).
+//! - `resize.rs`: the SIMD resize and orientation.
 //! - `color.rs`: ICC profiles to sRGB, for the colour spaces they match.
 //! - `encode.rs`: JPEG 4:2:0, PNG, lossless WebP.
 //! - [`target`]: what to make: a box and an encoding.
@@ -32,6 +34,7 @@
 
 mod color;
 mod decode;
+mod decoded;
 mod encode;
 mod error;
 mod framing;
@@ -130,7 +133,7 @@ fn render_unguarded(
     // Largest first, so each can be resized from an earlier, smaller-than-source result.
     order.sort_by_key(|&i| std::cmp::Reverse(u64::from(sizes[i].0) * u64::from(sizes[i].1)));
 
-    let mut made: Vec<Option<resize::Pixels>> = vec![None; targets.len()];
+    let mut made: Vec<Option<decoded::Pixels>> = vec![None; targets.len()];
     for &i in &order {
         let (tw, th) = sizes[i];
         // The smallest earlier result that still covers the target, else the decoded image.

@@ -1,65 +1,11 @@
-//! 8-bit pixel buffers, SIMD resizing (fast_image_resize, Lanczos3) and EXIF orientation.
+//! SIMD resizing (fast_image_resize, Lanczos3) and EXIF orientation of pixel buffers.
 
 use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::metadata::Orientation;
-use image::{DynamicImage, RgbImage, RgbaImage};
 
+use crate::decoded::Pixels;
 use crate::error::RenderError;
-
-/// Interleaved 8-bit RGB (3 channels) or RGBA (4 channels, straight alpha).
-#[derive(Debug, Clone)]
-pub(crate) struct Pixels {
-    pub width: u32,
-    pub height: u32,
-    pub channels: u8,
-    pub data: Vec<u8>,
-}
-
-impl Pixels {
-    /// Any decoded image as 8-bit RGB, or RGBA when it has an alpha channel (16-bit, grey and
-    /// palette images are converted).
-    pub fn from_image(image: DynamicImage) -> Self {
-        let (width, height) = (image.width(), image.height());
-        if image.color().has_alpha() {
-            Self {
-                width,
-                height,
-                channels: 4,
-                data: image.into_rgba8().into_raw(),
-            }
-        } else {
-            Self {
-                width,
-                height,
-                channels: 3,
-                data: image.into_rgb8().into_raw(),
-            }
-        }
-    }
-
-    fn pixel_type(&self) -> PixelType {
-        if self.channels == 4 {
-            PixelType::U8x4
-        } else {
-            PixelType::U8x3
-        }
-    }
-
-    fn into_image(self) -> DynamicImage {
-        let (w, h) = (self.width, self.height);
-        let fallback = || DynamicImage::new_rgb8(w, h);
-        if self.channels == 4 {
-            RgbaImage::from_raw(w, h, self.data)
-                .map(DynamicImage::ImageRgba8)
-                .unwrap_or_else(fallback)
-        } else {
-            RgbImage::from_raw(w, h, self.data)
-                .map(DynamicImage::ImageRgb8)
-                .unwrap_or_else(fallback)
-        }
-    }
-}
 
 /// `from` resized to exactly `width` x `height` (Lanczos3; alpha premultiplied while resizing).
 pub(crate) fn resize(from: &Pixels, width: u32, height: u32) -> Result<Pixels, RenderError> {

@@ -20,7 +20,8 @@ use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::event::{Invocation, Item, parse_invocation};
+use crate::event::Item;
+use crate::invocation::{Invocation, parse_invocation};
 use crate::record::Pipeline;
 use crate::report::{describe, handle_reported};
 use crate::response::DirectResponse;

@@ -13,7 +13,8 @@
 //! - [`report`]: the summary log line and metrics line of every record (transform and backfill).
 //! - [`metrics`]: CloudWatch embedded-metric lines.
 //! - [`cold_start`]: settings, clients and pipeline, once per container, for both functions.
-//! - re-exported from `contract`: [`config`], [`event`], [`limits`], [`outputs`], [`response`].
+//! - re-exported from `contract`: [`config`], [`event`], [`invocation`], [`limits`], [`outputs`],
+//!   [`response`].
 
 pub mod cold_start;
 pub mod handler;
@@ -22,5 +23,5 @@ pub mod record;
 pub mod report;
 
 pub use cold_start::cold_start;
-pub use contract::{config, event, limits, outputs, response};
+pub use contract::{config, event, invocation, limits, outputs, response};
 pub use record::{Outcome, Pipeline, RecordMetrics};

@@ -1,6 +1,7 @@
 //! The decisions as a table: one row per rule of the contract, each naming what it states.
 
 use super::*;
+use crate::outputs::encode_source_key;
 
 const BUCKET: &str = "src";
 const KEY: &str = "photos/été 2026 (1)+.jpg";
@@ -519,4 +520,100 @@ fn records_outside_the_source_are_ignored_before_anything_is_read() {
     for (states, r, bucket, prefix, expect) in rows {
         assert_eq!(in_scope(&r, bucket, prefix), expect, "{states}");
     }
+}
+
+#[test]
+fn after_a_lost_write() {
+    let v1 = object("e1", Some("v1"));
+    let thumb = &wanted()[0];
+    let mut other_spec = ours("thumb", "e1", Some("v1"), Some("0A"));
+    other_spec.spec = Some("thumb:99x99:jpeg:82".into());
+    let mut foreign = ours("thumb", "e1", Some("v1"), Some("0A"));
+    foreign.source_key = Some("someone/else.jpg".into());
+    let rows: [(&str, Option<Found>, Option<&str>, AfterLostWrite); 6] = [
+        (
+            "this source's rendition of this spec is there now: leave it",
+            Some(ours("thumb", "e1", Some("v1"), Some("0A"))),
+            Some("0A"),
+            AfterLostWrite::Leave { later: false },
+        ),
+        (
+            "one made for a later event: leave it, out of order",
+            Some(ours("thumb", "e2", Some("v2"), Some("0B"))),
+            Some("0A"),
+            AfterLostWrite::Leave { later: true },
+        ),
+        (
+            "an older version's: replace it, If-Match its ETag",
+            Some(ours("thumb", "e0", Some("v0"), Some("09"))),
+            Some("0A"),
+            AfterLostWrite::Retry {
+                replace: Some("\"thumb-etag\"".into()),
+            },
+        ),
+        (
+            "this source's with another spec: replace it",
+            Some(other_spec),
+            Some("0A"),
+            AfterLostWrite::Retry {
+                replace: Some("\"thumb-etag\"".into()),
+            },
+        ),
+        (
+            "a record without a sequencer never yields to a later one",
+            Some(ours("thumb", "e2", Some("v2"), Some("0B"))),
+            None,
+            AfterLostWrite::Retry {
+                replace: Some("\"thumb-etag\"".into()),
+            },
+        ),
+        (
+            "gone since it was read: create it",
+            None,
+            Some("0A"),
+            AfterLostWrite::Retry { replace: None },
+        ),
+    ];
+    for (states, now, sequencer, expect) in rows {
+        assert_eq!(
+            after_lost_write(now.as_ref(), thumb, BUCKET, KEY, &v1, sequencer),
+            expect,
+            "{states}"
+        );
+    }
+    assert_eq!(
+        after_lost_write(Some(&foreign), thumb, BUCKET, KEY, &v1, Some("0A")),
+        AfterLostWrite::Retry {
+            replace: Some("\"thumb-etag\"".into())
+        },
+        "another source's object under the key is replaced, never left"
+    );
+}
+
+#[test]
+fn a_removals_tally() {
+    let rows = [
+        ("some deleted", 2, 0, Disposition::Deleted),
+        ("some deleted, one kept", 1, 1, Disposition::Deleted),
+        (
+            "only kept: a re-upload's renditions",
+            0,
+            2,
+            Disposition::Skipped(Skip::Superseded),
+        ),
+        (
+            "nothing there any more: a repeated removal",
+            0,
+            0,
+            Disposition::Skipped(Skip::Gone),
+        ),
+    ];
+    for (states, deleted, kept, expect) in rows {
+        assert_eq!(after_deleting(deleted, kept), expect, "{states}");
+    }
+    assert_eq!(
+        removal_rendered(Disposition::Skipped(Skip::AlreadyCurrent)),
+        Disposition::Skipped(Skip::Superseded)
+    );
+    assert_eq!(removal_rendered(Disposition::Written), Disposition::Written);
 }

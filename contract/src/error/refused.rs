@@ -133,28 +133,41 @@ impl S3Refused {
     }
 }
 
-impl fmt::Display for S3Refused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (call, bucket, answer) = (&self.call, self.call.bucket(), &self.answer);
+impl S3Refused {
+    /// The policies to check: the one owner of this hint (the message and access-check's
+    /// `hint` both use it).
+    pub fn policy_hint(&self) -> String {
         match self.call.side() {
-            Side::Source => write!(
-                f,
-                "{call} was refused to the pipeline execution role: {answer}. \
-                 Check the execution role's policy (s3:GetObject and s3:GetObjectVersion on the \
-                 source objects under SOURCE_PREFIX, s3:ListBucket on the bucket), the source \
-                 bucket's policy, and, when SOURCE_ACCOUNT_ID is set, that the bucket belongs to \
-                 that account"
-            ),
-            Side::Destination => write!(
-                f,
-                "{call} was refused to the writer role {role}: {answer}. S3 \
-                 gives the same answer to two causes: either the writer role lacks the permission \
-                 (s3:PutObject, s3:GetObject and s3:DeleteObject on \
+            Side::Source => "Check the execution role's policy (s3:GetObject and \
+                             s3:GetObjectVersion on the source objects under SOURCE_PREFIX, \
+                             s3:ListBucket on the bucket), the source bucket's policy, and, when \
+                             SOURCE_ACCOUNT_ID is set, that the bucket belongs to that account"
+                .to_owned(),
+            Side::Destination => format!(
+                "S3 gives the same answer to two causes: either the writer role lacks the \
+                 permission (s3:PutObject, s3:GetObject and s3:DeleteObject on \
                  arn:aws:s3:::{bucket}/<DESTINATION_PREFIX>*, s3:ListBucket on the bucket; check \
                  its permissions policy and the bucket policy), or the bucket is owned by another \
                  account than {owner} (DESTINATION_ACCOUNT_ID, sent as ExpectedBucketOwner)",
-                role = self.role_arn.as_deref().unwrap_or("(unknown)"),
+                bucket = self.call.bucket(),
                 owner = self.expected_owner.as_deref().unwrap_or("(unknown)"),
+            ),
+        }
+    }
+}
+
+impl fmt::Display for S3Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (call, answer, hint) = (&self.call, &self.answer, self.policy_hint());
+        match self.call.side() {
+            Side::Source => write!(
+                f,
+                "{call} was refused to the pipeline execution role: {answer}. {hint}"
+            ),
+            Side::Destination => write!(
+                f,
+                "{call} was refused to the writer role {role}: {answer}. {hint}",
+                role = self.role_arn.as_deref().unwrap_or("(unknown)"),
             ),
         }
     }
@@ -202,18 +215,28 @@ impl AssumeRoleRefused {
     }
 }
 
+impl AssumeRoleRefused {
+    /// The policies to check: the one owner of this hint.
+    pub fn policy_hint(&self) -> String {
+        format!(
+            "Check, in the destination account {account}, the writer role's trust policy: it \
+             must trust the pipeline execution role's ARN with the condition sts:ExternalId equal \
+             to DESTINATION_EXTERNAL_ID; and, in the source account, that the execution role's \
+             policy allows sts:AssumeRole on exactly {role}",
+            role = self.role_arn,
+            account = self.destination_account,
+        )
+    }
+}
+
 impl fmt::Display for AssumeRoleRefused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "AssumeRole of {role} was refused: {answer}. Check, in the destination account \
-             {account}, the writer role's trust policy: it must trust the pipeline execution \
-             role's ARN with the condition sts:ExternalId equal to DESTINATION_EXTERNAL_ID; and, \
-             in the source account, that the execution role's policy allows sts:AssumeRole on \
-             exactly {role}",
-            role = self.role_arn,
-            answer = self.answer,
-            account = self.destination_account,
+            "AssumeRole of {} was refused: {}. {}",
+            self.role_arn,
+            self.answer,
+            self.policy_hint()
         )
     }
 }
@@ -249,9 +272,10 @@ impl KmsRefused {
     }
 }
 
-impl fmt::Display for KmsRefused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hint = match self.call.side() {
+impl KmsRefused {
+    /// The policies to check: the one owner of this hint.
+    pub fn policy_hint(&self) -> &'static str {
+        match self.call.side() {
             Side::Source => {
                 "Check that the pipeline execution role's policy allows kms:Decrypt on the source \
                  bucket's key (the template's SourceKmsKeyArn) and that the key's policy allows \
@@ -262,11 +286,18 @@ impl fmt::Display for KmsRefused {
                  must allow the writer role) and that the writer role's policy allows \
                  kms:GenerateDataKey and kms:Encrypt on that key"
             }
-        };
+        }
+    }
+}
+
+impl fmt::Display for KmsRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} failed on its KMS key: {}. {hint}",
-            self.call, self.answer
+            "{} failed on its KMS key: {}. {}",
+            self.call,
+            self.answer,
+            self.policy_hint()
         )
     }
 }

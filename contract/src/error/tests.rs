@@ -162,3 +162,32 @@ fn an_answer_without_aws_says_what_happened() {
         "no answer (see the cause)"
     );
 }
+
+#[test]
+fn the_policy_hint_has_one_owner_and_ends_the_message() {
+    let denied: Error = S3Refused::new(
+        S3Call::new(Side::Source, "GetObject", "src", "a.jpg"),
+        AwsAnswer::new(Some(403), Some("AccessDenied".into()), None),
+    )
+    .into();
+    let hint = denied.policy_hint().expect("a refusal has a hint");
+    assert!(hint.contains("s3:GetObjectVersion"), "{hint}");
+    assert!(denied.to_string().ends_with(&hint), "{denied}");
+    let assume: Error = AssumeRoleRefused::new(
+        "arn:aws:iam::222222222222:role/writer",
+        "222222222222",
+        AwsAnswer::new(Some(403), Some("AccessDenied".into()), None),
+    )
+    .into();
+    let hint = assume.policy_hint().expect("hint");
+    assert!(hint.contains("sts:ExternalId"), "{hint}");
+    assert!(assume.to_string().ends_with(&hint), "{assume}");
+    assert_eq!(
+        Error::invalid_configuration("DESTINATION_REGION", "bad")
+            .policy_hint()
+            .as_deref(),
+        Some("the setting DESTINATION_REGION")
+    );
+    assert_eq!(Error::invalid_event("x").policy_hint(), None);
+    assert_eq!(Error::internal("x", "y").policy_hint(), None);
+}

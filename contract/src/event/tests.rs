@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::error::ErrorKind;
+use crate::invocation::{Invocation, parse_invocation};
 
 /// The repository's `events/` directory.
 pub(crate) fn events_dir() -> PathBuf {

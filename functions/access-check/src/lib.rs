@@ -17,7 +17,6 @@ use aws_config::SdkConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use cross_account_s3::clients::execution_role_destination_client;
-use cross_account_s3::error::ErrorKind;
 use cross_account_s3::{BucketName, Clients, Error, Refusal, Settings, Side};
 use serde_json::Value;
 
@@ -136,7 +135,7 @@ impl Checker {
         let hint = |e: &Error| {
             hint_of(
                 e,
-                "the execution role's policy: s3:GetObject and s3:GetObjectVersion on arn:aws:s3:::SOURCE_BUCKET/SOURCE_PREFIX*, s3:ListBucket on arn:aws:s3:::SOURCE_BUCKET; the source bucket's policy; SOURCE_ACCOUNT_ID, when set, must own the bucket",
+                "the detail: the source read failed in the function itself",
             )
         };
         match event.get("source_key") {
@@ -217,10 +216,7 @@ impl Checker {
                 ))
             }
             Err(e) => {
-                let hint = hint_of(
-                    &e,
-                    "in the destination account, the writer role's trust policy: it must trust the pipeline execution role's ARN with sts:ExternalId equal to DESTINATION_EXTERNAL_ID; in the source account, the execution role's sts:AssumeRole on exactly DESTINATION_ROLE_ARN",
-                );
+                let hint = hint_of(&e, "the detail: AssumeRole failed in the function itself");
                 Err((e.to_string(), hint))
             }
         }
@@ -282,7 +278,7 @@ impl Checker {
         let hint = |e: &Error| {
             hint_of(
                 e,
-                "the writer role's s3:PutObject and s3:DeleteObject on arn:aws:s3:::DESTINATION_BUCKET/DESTINATION_PREFIX*, the destination bucket's policy, and with DESTINATION_KMS_KEY_ARN the key policy and kms:GenerateDataKey",
+                "the detail: the probe write failed in the function itself",
             )
         };
         let put = dst
@@ -355,13 +351,7 @@ impl Checker {
     }
 }
 
-/// The error's own guidance when it has any, else `fallback`.
+/// The error's own guidance (its one owner: `Error::policy_hint`), else `fallback`.
 fn hint_of(e: &Error, fallback: &str) -> String {
-    match (e.kind(), e.config_problem()) {
-        (_, Some(setting)) => format!("the setting {}", setting.variable()),
-        (ErrorKind::Transient, _) => {
-            "nothing in a policy: throttling or an AWS error; run access-check again".into()
-        }
-        _ => fallback.to_owned(),
-    }
+    e.policy_hint().unwrap_or_else(|| fallback.to_owned())
 }

@@ -127,6 +127,10 @@ async fn a_writer_role_without_put_object_fails_at_destination_write_with_the_ri
         hint.contains("s3:PutObject") && hint.contains("writer role"),
         "{hint}"
     );
+    assert!(
+        write.detail.ends_with(hint),
+        "the hint is the error's own (one owner), as its message ends: {write:?}"
+    );
     let after = report.step(Step::DirectWriteDenied).expect("step");
     assert_eq!(after.detail, "not run: destination-write failed");
 }

@@ -16,10 +16,9 @@ use image::metadata::Orientation;
 use mozjpeg::{ColorSpace, Decompress};
 
 use crate::color::{self, ColorModel};
-use crate::decode::Decoded;
+use crate::decoded::{Decoded, Pixels};
 use crate::error::Rejection;
 use crate::framing::Framing;
-use crate::resize::Pixels;
 use crate::sniff::SourceFormat;
 
 pub(crate) use encode::encode_rgb;

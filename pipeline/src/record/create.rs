@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use contract::decision::{
-    self, Create, CreateDecision, Delete, Pinned, Plan, SourceObject, Wanted, Write,
+    self, AfterLostWrite, Create, CreateDecision, Delete, Pinned, Plan, SourceObject, Wanted, Write,
 };
 use contract::spec::Rendition;
 use cross_account_s3::error::{AwsAnswer, TransientFailure};
@@ -274,18 +274,17 @@ impl Pipeline {
             {
                 Conditional::Done(etag) => return Ok(Wrote::Written(etag)),
                 Conditional::Changed | Conditional::Missing => {
-                    match destination::head(dst, w.key.clone()).await? {
-                        Some(now)
-                            if now.belongs_to(p.bucket, p.key)
-                                && now.made_from(object)
-                                && now.spec.as_deref() == Some(w.spec.as_str()) =>
-                        {
-                            return Ok(Wrote::Left { later: false });
-                        }
-                        Some(now) if p.sequencer.is_some_and(|s| now.later_than(s)) => {
-                            return Ok(Wrote::Left { later: true });
-                        }
-                        now => replace = now.map(|n| n.etag),
+                    let now = destination::head(dst, w.key.clone()).await?;
+                    match decision::after_lost_write(
+                        now.as_ref(),
+                        w,
+                        p.bucket,
+                        p.key,
+                        object,
+                        p.sequencer,
+                    ) {
+                        AfterLostWrite::Leave { later } => return Ok(Wrote::Left { later }),
+                        AfterLostWrite::Retry { replace: etag } => replace = etag,
                     }
                 }
             }

@@ -10,7 +10,7 @@ use cross_account_s3::Error;
 use super::destination::{self, Conditional};
 use super::{Outcome, Pipeline, RecordMetrics, result};
 use crate::event::{EventKey, Kind, Record};
-use crate::response::{Disposition, OutputInfo, Skip};
+use crate::response::{Disposition, OutputInfo};
 
 impl Pipeline {
     pub(super) async fn removed(&self, r: &Record) -> Result<Outcome, Error> {
@@ -56,9 +56,7 @@ impl Pipeline {
                 };
                 let mut outcome = self.created(&create, false).await?;
                 outcome.result.version_id = r.version_id.clone();
-                if outcome.result.disposition == Disposition::Skipped(Skip::AlreadyCurrent) {
-                    outcome.result.disposition = Disposition::Skipped(Skip::Superseded);
-                }
+                outcome.result.disposition = decision::removal_rendered(outcome.result.disposition);
                 Ok(outcome)
             }
             RemovalDecision::Delete(deletes) => {
@@ -82,12 +80,7 @@ impl Pipeline {
                         "kept {kept} rendition(s) replaced since they were read (a re-upload's)"
                     )
                 });
-                let disposition = match (outputs.is_empty(), kept > 0) {
-                    (false, _) => Disposition::Deleted,
-                    (true, true) => Disposition::Skipped(Skip::Superseded),
-                    (true, false) => Disposition::Skipped(Skip::Gone),
-                };
-                let mut res = result(r, &key, disposition);
+                let mut res = result(r, &key, decision::after_deleting(outputs.len(), kept));
                 res.outputs = outputs;
                 Ok(Outcome {
                     result: res,
