@@ -20,7 +20,7 @@ pub async fn cold_start<L, T>(
 where
     L: Fn(&str) -> Option<String>,
 {
-    init_logging();
+    init_logging(&lookup);
     let env = Env::new(&lookup);
     let parsed = Config::from_lookup(&lookup).and_then(|config| {
         let own = own(&config, &env)?;

@@ -21,7 +21,7 @@ use serde_json::json;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    cross_account_s3::init::init_logging();
+    cross_account_s3::init::init_logging(|name| std::env::var(name).ok());
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

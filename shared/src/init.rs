@@ -45,9 +45,11 @@ pub const CAPPED_AT_DEBUG: &[&str] = &[
     "lambda_http",
 ];
 
-/// Sets up tracing as Lambda expects, on stdout: see [`init_logging_with_writer`].
-pub fn init_logging() {
-    init_logging_with_writer(std::io::stdout);
+/// Sets up tracing as Lambda expects, on stdout, from the environment that `lookup` reads (the
+/// cold start's; `main` passes `|name| std::env::var(name).ok()`): see
+/// [`init_logging_with_writer`].
+pub fn init_logging(lookup: impl Fn(&str) -> Option<String>) {
+    init_logging_with_writer(lookup, std::io::stdout);
 }
 
 /// Sets up tracing as `lambda_runtime`'s default subscriber does (JSON lines when
@@ -59,21 +61,21 @@ pub fn init_logging() {
 /// - `aws_config::sts::assume_role` never logs below INFO, even at DEBUG, since its debug line
 ///   names the access key id it obtained;
 /// - the crates of [`CAPPED_AT_DEBUG`] never log at TRACE.
-pub fn init_logging_with_writer<W>(writer: W)
+pub fn init_logging_with_writer<W>(lookup: impl Fn(&str) -> Option<String>, writer: W)
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
     use tracing_subscriber::EnvFilter;
     use tracing_subscriber::filter::LevelFilter;
 
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
     let level = var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|| var("RUST_LOG"))
         .and_then(|v| v.parse::<LevelFilter>().ok())
         .unwrap_or(LevelFilter::INFO);
     let mut filter = EnvFilter::builder()
         .with_default_directive(level.into())
-        .from_env_lossy();
+        .parse_lossy(var("RUST_LOG").unwrap_or_default());
     // Caps, not levels: a directive sets its target's level, so each is at most `level`.
     let capped = |cap: LevelFilter| cap.min(level);
     let mut directives = vec![

@@ -26,7 +26,7 @@ impl Write for Captured {
 async fn no_credential_reaches_the_logs() {
     let captured = Captured::default();
     let writer = captured.clone();
-    cross_account_s3::init::init_logging_with_writer(move || writer.clone());
+    cross_account_s3::init::init_logging_with_writer(|_| None, move || writer.clone());
 
     let pipeline = local_aws().pipeline(PipelineOptions::tagged("log-secrets"));
     let sdk = pipeline.execution_role_config().await;

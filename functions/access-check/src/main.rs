@@ -8,7 +8,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_logging();
+    init_logging(|name| std::env::var(name).ok());
     let runtime_api = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
     let settings = Settings::from_lookup(|name| std::env::var(name).ok()).and_then(|settings| {
         let bucket = settings.source.required_bucket("access-check")?;

@@ -7,7 +7,7 @@ use upload_url::{Signer, UploadSettings, handler};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    init_logging();
+    init_logging(|name| std::env::var(name).ok());
     let runtime_api = std::env::var("AWS_LAMBDA_RUNTIME_API").ok();
     let settings = match UploadSettings::from_lookup(|name| std::env::var(name).ok()) {
         Ok(settings) => settings,
