@@ -57,26 +57,6 @@ impl Refusal {
     }
 }
 
-/// The call that failed, for the message.
-#[derive(Debug, Clone, Copy)]
-pub struct Call<'a> {
-    /// Which side's client made it.
-    pub side: Side,
-    /// The S3 operation name, e.g. `PutObject`.
-    pub operation: &'static str,
-    /// Bucket.
-    pub bucket: &'a str,
-    /// Key (empty for bucket-level calls).
-    pub key: &'a str,
-}
-
-impl Call<'_> {
-    /// The call, owned, for an error that outlives it.
-    fn owned(&self) -> S3Call {
-        S3Call::new(self.side, self.operation, self.bucket, self.key)
-    }
-}
-
 /// What the side's client knows that the message needs.
 #[derive(Debug, Clone)]
 pub(crate) struct SideContext {
@@ -161,7 +141,7 @@ fn is_server_side(f: &Facts) -> bool {
 /// Classifies a failed S3 call made by one side's client.
 pub(crate) fn classify<E>(
     err: SdkError<E, HttpResponse>,
-    call: Call<'_>,
+    call: S3Call,
     ctx: &SideContext,
 ) -> Refusal
 where
@@ -184,7 +164,8 @@ where
             ctx.bucket_variable,
             format!(
                 "names s3://{}, which does not exist (S3 answered {answer} to {})",
-                call.bucket, call.operation
+                call.bucket(),
+                call.operation()
             ),
         ));
     }
@@ -197,7 +178,8 @@ where
             ctx.region_variable,
             format!(
                 "does not match the region of s3://{} (S3 answered {answer} to {}); set it to the bucket's region",
-                call.bucket, call.operation
+                call.bucket(),
+                call.operation()
             ),
         ));
     }
@@ -208,11 +190,7 @@ where
         return Refusal::PreconditionFailed;
     }
     if code.starts_with("KMS.") || (f.status == Some(403) && mentions_kms) {
-        return Refusal::Fatal(
-            KmsRefused::new(call.owned(), answer)
-                .with_source(source)
-                .into(),
-        );
+        return Refusal::Fatal(KmsRefused::new(call, answer).with_source(source).into());
     }
     if is_server_side(&f) {
         return Refusal::Fatal(transient(call, answer, source));
@@ -222,19 +200,19 @@ where
     Refusal::Fatal(denied(call, ctx, answer, source))
 }
 
-fn transient(call: Call<'_>, answer: AwsAnswer, source: BoxError) -> Error {
+fn transient(call: S3Call, answer: AwsAnswer, source: BoxError) -> Error {
     TransientFailure::new(
-        call.side,
-        call.operation,
-        format!("s3://{}/{}", call.bucket, call.key),
+        call.side(),
+        call.operation(),
+        format!("s3://{}/{}", call.bucket(), call.key()),
         answer,
     )
     .with_source(source)
     .into()
 }
 
-fn denied(call: Call<'_>, ctx: &SideContext, answer: AwsAnswer, source: BoxError) -> Error {
-    let mut refused = S3Refused::new(call.owned(), answer).with_source(source);
+fn denied(call: S3Call, ctx: &SideContext, answer: AwsAnswer, source: BoxError) -> Error {
+    let mut refused = S3Refused::new(call, answer).with_source(source);
     if let Some(role) = &ctx.role_arn {
         refused = refused.with_role(role.as_str());
     }
@@ -246,29 +224,24 @@ fn denied(call: Call<'_>, ctx: &SideContext, answer: AwsAnswer, source: BoxError
 
 /// The client could not get credentials: on the destination side, that is AssumeRole failing.
 /// `err` (whose chain holds `creds`) becomes the error's source.
-fn credentials_failure<E>(
-    err: SdkError<E, HttpResponse>,
-    call: Call<'_>,
-    ctx: &SideContext,
-) -> Error
+fn credentials_failure<E>(err: SdkError<E, HttpResponse>, call: S3Call, ctx: &SideContext) -> Error
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    let outcome = match (
+    match (
         find_in_chain::<CredentialsError>(&err),
         &ctx.role_arn,
-        call.side,
+        call.side(),
     ) {
-        (Some(creds), Some(_), Side::Destination) => assume_role_outcome(creds),
+        (Some(creds), Some(role_arn), Side::Destination) => {
+            let outcome = assume_role_outcome(creds);
+            outcome.into_error(role_arn, Box::new(err))
+        }
         // The source side uses the execution role's own credentials, which Lambda provides.
         _ => {
             let answer = AwsAnswer::none("the execution role's credentials could not be loaded");
-            return denied(call, ctx, answer, Box::new(err));
+            denied(call, ctx, answer, Box::new(err))
         }
-    };
-    match &ctx.role_arn {
-        Some(role_arn) => outcome.into_error(role_arn, Box::new(err)),
-        None => denied(call, ctx, AwsAnswer::default(), Box::new(err)),
     }
 }
 

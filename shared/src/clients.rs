@@ -21,8 +21,8 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::classify::{Call, Refusal, SideContext, classify};
-use crate::error::{Error, Side};
+use crate::classify::{Refusal, SideContext, classify};
+use crate::error::{Error, S3Call, Side};
 use crate::owner::ExpectedBucketOwner;
 use crate::settings::{AssumeRoleSession, DestinationSettings, Settings, SourceSettings};
 use contract::{AccountId, BucketName, KmsKeyArn, RoleArn};
@@ -121,13 +121,11 @@ impl SourceS3 {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let call = Call {
-            side: Side::Source,
-            operation,
-            bucket,
-            key,
-        };
-        classify(err, call, &self.ctx)
+        classify(
+            err,
+            S3Call::new(Side::Source, operation, bucket, key),
+            &self.ctx,
+        )
     }
 }
 
@@ -225,11 +223,6 @@ impl DestinationS3 {
         self.bucket.as_str()
     }
 
-    /// `DESTINATION_ROLE_ARN`: the writer role this client acts as.
-    pub fn role_arn(&self) -> &RoleArn {
-        &self.role_arn
-    }
-
     /// `DESTINATION_PREFIX`.
     pub fn prefix(&self) -> &str {
         &self.prefix
@@ -287,12 +280,7 @@ impl DestinationS3 {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let call = Call {
-            side: Side::Destination,
-            operation,
-            bucket: self.bucket.as_str(),
-            key,
-        };
+        let call = S3Call::new(Side::Destination, operation, self.bucket.as_str(), key);
         classify(err, call, &self.ctx)
     }
 }
