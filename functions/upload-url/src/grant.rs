@@ -106,9 +106,8 @@ impl Signer {
         if let Some(name) = &ask.original_name {
             put = put.metadata("original-name", name);
         }
-        if let Some(owner) = &self.settings.source.account_id {
-            put = put.expected_bucket_owner(owner);
-        }
+        // x-amz-expected-bucket-owner (with SOURCE_ACCOUNT_ID) is the source client's own
+        // interceptor's, added before signing like on every request of that client.
         if let Some(sum) = &ask.checksum_sha256 {
             put = put.checksum_sha256(sum);
         }
