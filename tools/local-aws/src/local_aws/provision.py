@@ -18,6 +18,14 @@ def allow(actions, resources):
     return {"Effect": "Allow", "Action": sorted(actions), "Resource": resources}
 
 
+def lambda_trust(account):
+    """A function role's trust: Lambda's service principal, plus the account's admin so tests
+    can take the role as Lambda hands it to a function (moto answers 500 to a trust policy
+    whose principal is only a service)."""
+    principal = {"Service": "lambda.amazonaws.com", "AWS": f"arn:aws:iam::{account}:user/admin"}
+    return policy({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"})
+
+
 def pipeline(args):
     state = load_state(args.state_file)
     endpoint = state["endpoint"]
@@ -37,20 +45,9 @@ def pipeline(args):
     s3_src = client("s3", endpoint, src["admin"])
     s3_src.create_bucket(Bucket=source_bucket)
     iam_src = client("iam", endpoint, src["admin"])
-    # Lambda's service principal, plus the source admin so tests can take the role as Lambda
-    # would hand it to a function (moto answers 500 to a trust policy with only a Service).
     iam_src.create_role(
         RoleName=execution_role,
-        AssumeRolePolicyDocument=policy(
-            {
-                "Effect": "Allow",
-                "Principal": {
-                    "Service": "lambda.amazonaws.com",
-                    "AWS": f"arn:aws:iam::{src['id']}:user/admin",
-                },
-                "Action": "sts:AssumeRole",
-            }
-        ),
+        AssumeRolePolicyDocument=lambda_trust(src["id"]),
     )
     execution = [
         allow(
@@ -142,13 +139,7 @@ def uploader_role(iam_src, sts, src, name, source_bucket, upload_prefix):
     arn = f"arn:aws:iam::{src['id']}:role/{role}"
     iam_src.create_role(
         RoleName=role,
-        AssumeRolePolicyDocument=policy(
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com", "AWS": f"arn:aws:iam::{src['id']}:user/admin"},
-                "Action": "sts:AssumeRole",
-            }
-        ),
+        AssumeRolePolicyDocument=lambda_trust(src["id"]),
     )
     iam_src.put_role_policy(
         RoleName=role,
