@@ -186,4 +186,25 @@ impl LocalAws {
         pipeline.name = name;
         pipeline
     }
+
+    /// The event a developer makes for an object of the source account (`scripts/local-aws
+    /// event`: the sample of `events/` of that `shape` with the object's real ETag, size, version
+    /// and a sequencer later than every one made before); `removed` makes the removal event.
+    pub fn event(&self, shape: &str, bucket: &str, key: &str, removed: bool) -> serde_json::Value {
+        let mut cmd = Command::new(repo_root().join("scripts/local-aws"));
+        cmd.arg("event")
+            .arg("--state-file")
+            .arg(&self.state_file)
+            .args(["--shape", shape, "--bucket", bucket, "--key", key]);
+        if removed {
+            cmd.arg("--removed");
+        }
+        let out = cmd.output().expect("running scripts/local-aws event");
+        assert!(
+            out.status.success(),
+            "making the {shape} event for s3://{bucket}/{key} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("the event JSON")
+    }
 }

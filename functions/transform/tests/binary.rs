@@ -257,3 +257,132 @@ async fn at_trace_no_log_line_holds_a_credential_an_external_id_or_what_the_call
         );
     }
 }
+
+/// The fields of the summary line of the (one) record the function handled.
+fn handled_line(log: &str) -> Value {
+    let lines: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "record handled")
+        .map(|l| l["fields"].clone())
+        .collect();
+    assert_eq!(lines.len(), 1, "one record handled: {log}");
+    lines[0].clone()
+}
+
+fn sam_sample(name: &str, bucket: &str) -> Value {
+    let path = format!("{}/../../events/sam/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("SAM's generated sample");
+    serde_json::from_str(&text.replace("example-source-bucket", bucket)).expect("JSON")
+}
+
+/// The developer loop's reproduction: SAM's `generate-event` for an object that is there was
+/// answered `skipped/superseded` (S3, placeholder ETag) and `skipped/gone` (Batch Operations,
+/// `s3VersionId: "1"`) with nothing saying why. Now the log line names what the event said and
+/// what the key holds, and `scripts/local-aws event` makes events that match the object, in
+/// every shape, their sequencers growing with each event made.
+#[tokio::test]
+async fn made_events_match_the_object_and_a_mismatch_names_both_sides() {
+    let aws = local_aws().pipeline(PipelineOptions::tagged("made-events"));
+    let bucket = aws.source.bucket.clone();
+    let source = local_aws().admin_s3(Account::Source).await;
+    let put = |body: Vec<u8>| {
+        source
+            .put_object()
+            .bucket(&bucket)
+            .key("photos/one.jpg")
+            .body(ByteStream::from(body))
+            .send()
+    };
+    let first = put(sample_jpeg()).await.expect("the source admin uploads");
+    let first_etag = first.e_tag().expect("an ETag").trim_matches('"').to_owned();
+    let answer = |event: Value| {
+        let (answers, exited, log) = run(&aws, event, &[]);
+        match answers.as_slice() {
+            [Answer::Response(r)] => (r.clone(), log),
+            _ => panic!("no answer (exited {exited:?}): {answers:?}\n{log}"),
+        }
+    };
+    let status = |r: &Value| r["results"][0]["status"].as_str().map(str::to_owned);
+    let reason = |r: &Value| r["results"][0]["reason"].as_str().map(str::to_owned);
+
+    // SAM's generated S3 event: superseded, and the log says both ETags.
+    let (r, log) = answer(sam_sample("s3-put.json", &bucket));
+    assert_eq!(
+        (status(&r), reason(&r)),
+        (Some("skipped".into()), Some("superseded".into()))
+    );
+    assert_eq!(
+        handled_line(&log)["detail"],
+        json!(format!(
+            "the event names ETag 0123456789abcdef0123456789abcdef; the key holds ETag {first_etag}"
+        )),
+        "{log}"
+    );
+    // SAM's generated Batch Operations event: gone (no version "1"), and the log says so.
+    let (r, log) = answer(sam_sample("s3-batch-invocation.json", &bucket));
+    assert_eq!(
+        r["results"][0]["resultString"],
+        json!("skipped/gone"),
+        "{r}"
+    );
+    assert_eq!(
+        handled_line(&log)["detail"],
+        json!(format!(
+            "the event names version 1; the key holds ETag {first_etag}"
+        ))
+    );
+
+    // The made S3 event renders; its sequencer is what the renditions carry.
+    let made = local_aws().event("s3", &bucket, "photos/one.jpg", false);
+    let object = &made["Records"][0]["s3"]["object"];
+    assert_eq!(object["eTag"], json!(first_etag));
+    assert_eq!(object["size"], json!(sample_jpeg().len()));
+    let (r, _) = answer(made.clone());
+    assert_eq!(status(&r), Some("written".into()), "{r}");
+
+    // A new upload: the EventBridge event made now renders it, and orders after the first.
+    let second = put(std::fs::read(format!(
+        "{}/../../events/images/transparent.png",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the PNG sample"))
+    .await
+    .expect("the source admin uploads again");
+    let second_etag = second
+        .e_tag()
+        .expect("an ETag")
+        .trim_matches('"')
+        .to_owned();
+    let bridge = local_aws().event("eventbridge", &bucket, "photos/one.jpg", false);
+    assert_eq!(bridge["detail"]["object"]["etag"], json!(second_etag));
+    let sequencer = |s: &Value| s.as_str().expect("a sequencer").to_owned();
+    assert!(
+        sequencer(&bridge["detail"]["object"]["sequencer"]) > sequencer(&object["sequencer"]),
+        "sequencers grow: {bridge} after {made}"
+    );
+    let (r, _) = answer(bridge);
+    assert_eq!(status(&r), Some("written".into()), "{r}");
+    // The first made event is now a real overwrite's: superseded, both ETags named.
+    let (r, log) = answer(made);
+    assert_eq!(reason(&r), Some("superseded".into()));
+    assert_eq!(
+        handled_line(&log)["detail"],
+        json!(format!(
+            "the event names ETag {first_etag}; the key holds ETag {second_etag}"
+        ))
+    );
+    // SQS and Batch Operations events of the current object: already current.
+    let (r, _) = answer(local_aws().event("sqs", &bucket, "photos/one.jpg", false));
+    assert_eq!(
+        r,
+        json!({"batchItemFailures": []}),
+        "an SQS batch answers its failures"
+    );
+    let (r, _) = answer(local_aws().event("batch", &bucket, "photos/one.jpg", false));
+    assert_eq!(
+        r["results"][0]["resultString"],
+        json!("skipped/already-current"),
+        "{r}"
+    );
+}

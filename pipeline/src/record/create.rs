@@ -13,7 +13,7 @@ use cross_account_s3::{Error, Side};
 use rendering::{Output, RenderError, render};
 
 use super::destination::{self, Conditional};
-use super::source::read_body;
+use super::source::{read_body, what_differs};
 use super::{Outcome, Pipeline, RecordMetrics, result};
 use crate::event::Record;
 use crate::outputs::{Provenance, metadata, output_keys};
@@ -94,6 +94,16 @@ impl Pipeline {
             detail,
         };
         match decision {
+            CreateDecision::Skip(skip @ (Skip::Superseded | Skip::Gone)) => {
+                // Name what the event said and what the key holds (read now when the record's
+                // own object was not found: only this answer needs it).
+                let holds = match &opened.pinned {
+                    Pinned::Found { .. } => Ok(current),
+                    Pinned::Missing | Pinned::Changed => self.current(&r.bucket, &key).await,
+                };
+                let detail = what_differs(r, holds.as_ref().map(Option::as_ref));
+                Ok(outcome(Disposition::Skipped(skip), Some(detail)))
+            }
             CreateDecision::Skip(skip) => Ok(outcome(Disposition::Skipped(skip), None)),
             CreateDecision::Reject(reject, detail) => {
                 Ok(outcome(Disposition::Rejected(reject), Some(detail)))
@@ -215,8 +225,9 @@ impl Pipeline {
                     result: result(r, key, Disposition::Skipped(skip)),
                     metrics,
                     detail: Some(format!(
-                        "the source changed while rendering: took back {}",
-                        taken_back.join(", ")
+                        "the source changed while rendering: took back {}; {}",
+                        taken_back.join(", "),
+                        what_differs(r, Ok(now.as_ref()))
                     )),
                 });
             }

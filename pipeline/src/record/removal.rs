@@ -8,9 +8,10 @@ use contract::decision::{self, RemovalDecision};
 use cross_account_s3::Error;
 
 use super::destination::{self, Conditional};
+use super::source::what_differs;
 use super::{Outcome, Pipeline, RecordMetrics, result};
 use crate::event::{EventKey, Kind, Record};
-use crate::response::{Disposition, OutputInfo};
+use crate::response::{Disposition, OutputInfo, Skip};
 
 impl Pipeline {
     pub(super) async fn removed(&self, r: &Record) -> Result<Outcome, Error> {
@@ -39,7 +40,8 @@ impl Pipeline {
                 read: started.elapsed(),
                 ..RecordMetrics::default()
             },
-            detail: None,
+            detail: matches!(skip, Skip::Superseded | Skip::Gone)
+                .then(|| what_differs(r, Ok(current.as_ref()))),
         };
         match decision::removal(&r.bucket, &key, current.as_ref(), &found) {
             RemovalDecision::Skip(skip) => Ok(skipped(skip)),

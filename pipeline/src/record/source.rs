@@ -127,3 +127,76 @@ pub(super) async fn read_body(
         .into()
     })
 }
+
+/// What the record named and what the key holds, for the log line of a `superseded` or `gone`
+/// record, so that the reason is never a riddle (an event made by hand, or SAM's
+/// `generate-event` with its placeholder ETag, names an object the bucket does not hold).
+/// `holds`: the key's current object, `None` when there is none, or why it could not be read.
+pub(super) fn what_differs(r: &Record, holds: Result<Option<&SourceObject>, &Error>) -> String {
+    let named = match (&r.etag, &r.version_id) {
+        (Some(etag), Some(version)) => format!("ETag {etag}, version {version}"),
+        (Some(etag), None) => format!("ETag {etag}"),
+        (None, Some(version)) => format!("version {version}"),
+        (None, None) => "the key alone".to_owned(),
+    };
+    let holds = match holds {
+        Ok(Some(SourceObject {
+            etag,
+            version_id: Some(version),
+            ..
+        })) => format!("ETag {etag}, version {version}"),
+        Ok(Some(SourceObject { etag, .. })) => format!("ETag {etag}"),
+        Ok(None) => "nothing (no object, or a delete marker)".to_owned(),
+        Err(e) => format!("what could not be read ({e})"),
+    };
+    format!("the event names {named}; the key holds {holds}")
+}
+
+#[cfg(test)]
+mod tests {
+    use contract::event::{EventKey, Kind};
+
+    use super::*;
+
+    fn record(etag: Option<&str>, version: Option<&str>) -> Record {
+        Record {
+            kind: Kind::Created,
+            event_name: "ObjectCreated:Put".into(),
+            bucket: "b".into(),
+            key: EventKey::Decoded("k".into()),
+            version_id: version.map(str::to_owned),
+            etag: etag.map(str::to_owned),
+            size: None,
+            sequencer: None,
+        }
+    }
+
+    #[test]
+    fn names_what_the_event_said_and_what_the_key_holds() {
+        let holds = SourceObject {
+            etag: "72e3".into(),
+            version_id: None,
+            length: 1,
+        };
+        assert_eq!(
+            what_differs(&record(Some("0123"), None), Ok(Some(&holds))),
+            "the event names ETag 0123; the key holds ETag 72e3"
+        );
+        let versioned = SourceObject {
+            version_id: Some("v2".into()),
+            ..holds
+        };
+        assert_eq!(
+            what_differs(&record(None, Some("1")), Ok(Some(&versioned))),
+            "the event names version 1; the key holds ETag 72e3, version v2"
+        );
+        assert_eq!(
+            what_differs(&record(Some("0123"), Some("1")), Ok(None)),
+            "the event names ETag 0123, version 1; the key holds nothing (no object, or a delete marker)"
+        );
+        assert_eq!(
+            what_differs(&record(None, None), Ok(None)),
+            "the event names the key alone; the key holds nothing (no object, or a delete marker)"
+        );
+    }
+}

@@ -37,6 +37,12 @@ Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` 
   forwards them header-signed with the same credentials; GET /_local_aws/presigned answers how
   many it let through and refused.
 
+  event --state-file FILE --bucket B --key K [--shape s3|sqs|eventbridge|batch] [--removed]
+      Prints the event for an object of the local AWS (events.py): the sample of events/ with
+      the bucket, the key and the object's real ETag, size and version, and a sequencer that
+      orders after every event made before it; ready for `sam local invoke -e -` or
+      `cargo lambda invoke --data-file`. `--removed`: the removal event (delete marker's version).
+
   put --state-file FILE --account source|destination --bucket B --key K --file F
   list --state-file FILE --account source|destination --bucket B
       Upload a file / list a bucket as an account's admin (setting up and checking results).
@@ -52,7 +58,7 @@ Everything here is local and fake: the keys are moto's, valid only against this 
 import argparse
 import sys
 
-from . import accounts, files, provision, server
+from . import accounts, events, files, provision, server
 
 
 def put(args):
@@ -119,6 +125,13 @@ def main(argv=None):
         if name == "put":
             a.add_argument("--key", required=True)
             a.add_argument("--file", required=True)
+    e = sub.add_parser("event", help="print the event for an object, with its real ETag, size, version")
+    e.add_argument("--state-file", required=True)
+    e.add_argument("--account", choices=["source", "destination"], default="source")
+    e.add_argument("--bucket", required=True)
+    e.add_argument("--key", required=True, help="the object's key as stored (not URL-encoded)")
+    e.add_argument("--shape", choices=events.SHAPES, default="s3", help="the event's source (default s3)")
+    e.add_argument("--removed", action="store_true", help="the removal event instead of the creation")
     g = sub.add_parser("put-with-grant", help="upload a file with upload-url's answer (URL and headers)")
     g.add_argument("--answer", required=True, help="upload-url's response JSON")
     g.add_argument("--file", required=True)
@@ -135,6 +148,7 @@ def main(argv=None):
     commands = {
         "serve": server.serve,
         "pipeline": provision.pipeline,
+        "event": events.event,
         "put": put,
         "list": list_bucket,
         "put-with-grant": put_with_grant,
