@@ -37,7 +37,7 @@ class TheStateCommand(unittest.TestCase):
 
 class EverySubCommand(unittest.TestCase):
     def test_has_help(self):
-        for command in ["serve", "pipeline", "put", "list", "put-with-grant", "download", "state", "event"]:
+        for command in ["serve", "pipeline", "put", "list", "put-with-grant", "download", "state", "event", "delete"]:
             out = io.StringIO()
             with self.subTest(command), self.assertRaises(SystemExit) as caught, contextlib.redirect_stdout(out):
                 cli.main([command, "--help"])

@@ -3,12 +3,14 @@
 
 Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` and `scripts/demo`:
 
-  serve [--parent-pid PID] [--state-file FILE]
+  serve [--parent-pid PID] [--state-file FILE] [--also-listen ADDRESS]
       Starts moto on an ephemeral 127.0.0.1 port with cross-account S3 access refused, creates an
       admin user with an access key in each of the two accounts, switches IAM enforcement on, then
       prints one JSON line (the "state": endpoint, pid, admin keys) and keeps serving until
       stdin closes (the default: the process that started it went away) or, with --parent-pid,
-      until that process is gone, or until SIGTERM/SIGINT.
+      until that process is gone, or until SIGTERM/SIGINT. With --also-listen ADDRESS (a
+      container bridge's gateway, such as podman's 10.88.0.1; never 0.0.0.0) it serves on that
+      address and the same port too, and the state says `container_endpoint`.
 
   pipeline --state-file FILE --name NAME [--source-prefix P] [--destination-prefix P]
            [--writer-drop ACTION ...] [--execution-drop ACTION ...] [--env-file FILE]
@@ -44,8 +46,10 @@ Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` 
       `cargo lambda invoke --data-file`. `--removed`: the removal event (delete marker's version).
 
   put --state-file FILE --account source|destination --bucket B --key K --file F
-  list --state-file FILE --account source|destination --bucket B
-      Upload a file / list a bucket as an account's admin (setting up and checking results).
+  delete --state-file FILE --account source|destination --bucket B --key K
+  list --state-file FILE --account source|destination --bucket B [--json]
+      Upload a file / delete an object / list a bucket as an account's admin (setting up and
+      checking results; `--json`: the keys as one JSON list).
 
   put-with-grant --answer FILE --file F [--expect STATUS]
   download --state-file FILE --account source|destination --bucket B --to DIR
@@ -56,6 +60,7 @@ Everything here is local and fake: the keys are moto's, valid only against this 
 """
 
 import argparse
+import json
 import sys
 
 from . import accounts, events, files, provision, server
@@ -70,9 +75,20 @@ def put(args):
 
 def list_bucket(args):
     s3 = accounts.admin_s3(accounts.load_state(args.state_file), args.account)
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=args.bucket):
-        for obj in page.get("Contents", []):
-            print(f"{obj['Size']:>10}  s3://{args.bucket}/{obj['Key']}")
+    objects = [
+        o for page in s3.get_paginator("list_objects_v2").paginate(Bucket=args.bucket) for o in page.get("Contents", [])
+    ]
+    if args.json:
+        print(json.dumps([o["Key"] for o in objects], ensure_ascii=False))
+        return
+    for obj in objects:
+        print(f"{obj['Size']:>10}  s3://{args.bucket}/{obj['Key']}")
+
+
+def delete(args):
+    accounts.admin_s3(accounts.load_state(args.state_file), args.account).delete_object(
+        Bucket=args.bucket, Key=args.key
+    )
 
 
 def put_with_grant(args):
@@ -96,6 +112,11 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="start the local two-account AWS")
     s.add_argument("--parent-pid", type=int, help="stop when this process is gone (default: when stdin closes)")
+    s.add_argument(
+        "--also-listen",
+        metavar="ADDRESS",
+        help="serve on this container bridge gateway too (same port), for functions in containers",
+    )
     s.add_argument("--state-file", help="also write the state JSON here (removed on exit)")
     p = sub.add_parser("pipeline", help="provision one pipeline (buckets and roles) in a running server")
     p.add_argument("--state-file", required=True)
@@ -112,19 +133,27 @@ def main(argv=None):
     p.add_argument("--lambda-env-file", help="also write it as KEY=VALUE lines (cargo lambda watch --env-file)")
     p.add_argument("--sam-env-vars", help="also write the settings as sam local invoke --env-vars JSON")
     p.add_argument(
+        "--sam-endpoint",
+        help="the local AWS as a container reaches it, for --sam-env-vars (default: the state's container_endpoint)",
+    )
+    p.add_argument(
         "--upload-url-env-file", help="with --upload-prefix: also write upload-url's own environment (KEY=VALUE lines)"
     )
     for name, helptext in (
         ("put", "upload a file as an account's admin"),
+        ("delete", "delete an object as an account's admin"),
         ("list", "list a bucket as an account's admin"),
     ):
         a = sub.add_parser(name, help=helptext)
         a.add_argument("--state-file", required=True)
         a.add_argument("--account", choices=["source", "destination"], required=True)
         a.add_argument("--bucket", required=True)
-        if name == "put":
+        if name in ("put", "delete"):
             a.add_argument("--key", required=True)
+        if name == "put":
             a.add_argument("--file", required=True)
+        if name == "list":
+            a.add_argument("--json", action="store_true", help="the keys as one JSON list")
     e = sub.add_parser("event", help="print the event for an object, with its real ETag, size, version")
     e.add_argument("--state-file", required=True)
     e.add_argument("--account", choices=["source", "destination"], default="source")
@@ -150,6 +179,7 @@ def main(argv=None):
         "pipeline": provision.pipeline,
         "event": events.event,
         "put": put,
+        "delete": delete,
         "list": list_bucket,
         "put-with-grant": put_with_grant,
         "download": download,

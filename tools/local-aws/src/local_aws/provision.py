@@ -119,6 +119,9 @@ def pipeline(args):
     }
     if uploader:
         result["uploader_role"] = uploader
+    container_endpoint = getattr(args, "sam_endpoint", None) or state.get("container_endpoint")
+    if container_endpoint:
+        result["container_endpoint"] = container_endpoint
     if args.env_file:
         write_env_file(args.env_file, result)
     if args.lambda_env_file:
@@ -221,6 +224,12 @@ def write_upload_url_env(path, p):
 
 def write_sam_env_vars(path, p):
     """`sam local invoke --env-vars` JSON for this pipeline: the settings of every function
-    (credentials are not template variables: SAM hands the container the shell's)."""
+    (SAM sets a variable only in the functions whose template declares it; credentials are not
+    template variables: SAM hands the container the shell's). The endpoint is the one a
+    container reaches when the server listens on a bridge (`serve --also-listen`)."""
+    settings = {**pipeline_settings(p), "SOURCE_ACCOUNT_ID": p["source"]["account_id"]}
+    settings["AWS_ENDPOINT_URL"] = p.get("container_endpoint", p["endpoint"])
+    if "uploader_role" in p:
+        settings["UPLOAD_PREFIX"] = p["uploader_role"]["upload_prefix"]
     with private_file(path) as f:
-        json.dump({"Parameters": pipeline_settings(p)}, f, indent=2)
+        json.dump({"Parameters": settings}, f, indent=2)

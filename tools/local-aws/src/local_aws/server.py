@@ -3,9 +3,11 @@ two accounts provisioned and IAM enforcement on; it stops when whoever started i
 """
 
 import contextlib
+import ipaddress
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -46,6 +48,27 @@ def enforce_iam(endpoint):
             raise SystemExit(f"local-aws: reset-auth answered {response.status}")
 
 
+IP_FREEBIND = getattr(socket, "IP_FREEBIND", 15)
+
+
+def gateway_socket(address, port):
+    """A listening socket on a bridge's gateway address, never on every address. Bound with
+    IP_FREEBIND: podman creates its bridge (and the address) only when the first container
+    joins it, and may remove it with the last one; the socket serves whenever it exists."""
+    ip = ipaddress.ip_address(address)
+    if ip.is_unspecified or not ip.is_private or ip.version != 4:
+        raise SystemExit(
+            f"local-aws: --also-listen {address}: give the container bridge's gateway (a private IPv4 "
+            "address, for instance podman's 10.88.0.1), never 0.0.0.0 or a public address"
+        )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_IP, IP_FREEBIND, 1)
+    sock.bind((address, port))
+    sock.listen(128)
+    return sock
+
+
 def serve(args):
     import logging
 
@@ -69,16 +92,28 @@ def serve(args):
             from .presigned import Presigned
 
             faults = Faults(DomainDispatcherApplication(create_backend_app), os.environ.get("FAULT_SEED"))
-            app = Presigned(faults)
-            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self.app = Presigned(faults)
+            self._server = make_server(self._ip_address, self._port, self.app, True, request_handler=MotoRequestHandler)
             self._server_ready_event.set()
             self._server.serve_forever()
+
+        def also_listen(self, address, port):
+            """The same application on `address`: a container engine's bridge gateway, so that
+            functions in containers reach the local AWS (their 127.0.0.1 is their own)."""
+            from moto.moto_server.werkzeug_app import MotoRequestHandler
+            from werkzeug.serving import make_server
+
+            sock = gateway_socket(address, port)
+            extra = make_server(address, port, self.app, True, request_handler=MotoRequestHandler, fd=sock.fileno())
+            threading.Thread(target=extra.serve_forever, daemon=True).start()
+            return extra
 
     server = FaultyMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     wait_until_ready(endpoint)
+    extra = server.also_listen(args.also_listen, port) if args.also_listen else None
 
     state = {
         "endpoint": endpoint,
@@ -91,6 +126,8 @@ def serve(args):
     }
     enforce_iam(endpoint)
 
+    if extra:
+        state["container_endpoint"] = f"http://{args.also_listen}:{port}"
     line = json.dumps(state)
     if args.state_file:
         tmp = f"{args.state_file}.tmp"
@@ -125,6 +162,8 @@ def serve(args):
         threading.Thread(target=watch_stdin, daemon=True).start()
 
     stop.wait()
+    if extra:
+        extra.shutdown()
     server.stop()
     if args.state_file:
         with contextlib.suppress(FileNotFoundError):
