@@ -29,6 +29,10 @@ class Gateways(unittest.TestCase):
         ]
         self.assertEqual(engine.gateway_of(json.dumps(docker)), "172.17.0.1")
 
+    def test_docker_20_lists_the_subnet_alone_and_the_gateway_is_its_first_address(self):
+        docker = [{"Name": "bridge", "IPAM": {"Driver": "default", "Config": [{"Subnet": "172.17.0.0/16"}]}}]
+        self.assertEqual(engine.gateway_of(json.dumps(docker)), "172.17.0.1")
+
     def test_a_network_without_an_ipv4_gateway_is_a_stop(self):
         with self.assertRaises(SystemExit):
             engine.gateway_of(json.dumps([{"name": "podman", "subnets": []}]))

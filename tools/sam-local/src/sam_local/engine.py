@@ -8,6 +8,7 @@ the name `host.docker.internal`, which Docker Desktop forwards to this machine's
 """
 
 import contextlib
+import ipaddress
 import json
 import os
 import shutil
@@ -44,8 +45,8 @@ class Engine:
     listen: str | None = None  # the address the local AWS must also listen on (the bridge's gateway)
     container_host: str | None = None  # how a container names this machine
 
-    def command(self, *args, **kwargs):
-        return run([self.cli, *args], env={**os.environ, **self.env}, **kwargs)
+    def command(self, *args, extra_env=None, **kwargs):
+        return run([self.cli, *args], env={**os.environ, **self.env, **(extra_env or {})}, **kwargs)
 
 
 def apt_install(packages, what):
@@ -75,6 +76,12 @@ def gateway_of(inspect_json):
         gateway = subnet.get("gateway") or subnet.get("Gateway")
         if gateway and ":" not in gateway:
             return gateway
+    # Docker 20.10 lists only the default bridge's subnet; its gateway is the subnet's first
+    # address (docker0, 172.17.0.1 by default).
+    for subnet in subnets:
+        cidr = subnet.get("subnet") or subnet.get("Subnet") or ""
+        if cidr and ":" not in cidr:
+            return str(next(ipaddress.ip_network(cidr, strict=False).hosts()))
     raise SystemExit(f"sam-local: the network {network.get('name') or network.get('Name')} has no IPv4 gateway")
 
 

@@ -60,7 +60,18 @@ def ensure_stand_in(engine, architecture):
         engine.command("import", rootfs, "localhost/cross-account-s3/debian-minbase:bookworm", capture=True)
         with open(os.path.join(work, "Containerfile"), "w") as f:
             f.write(CONTAINERFILE)
-        engine.command("build", "--tag", name, "--file", os.path.join(work, "Containerfile"), work, capture=True)
+        # Docker's BuildKit would ask the registry about the FROM image; the classic builder
+        # takes the local one (podman's builder always does).
+        engine.command(
+            "build",
+            "--tag",
+            name,
+            "--file",
+            os.path.join(work, "Containerfile"),
+            work,
+            capture=True,
+            extra_env={"DOCKER_BUILDKIT": "0"},
+        )
     # SAM builds its -rapid- image on the base once; an old one would hide the new base.
     if has_image(engine, rapid_image(architecture)):
         engine.command("rmi", "--force", rapid_image(architecture), capture=True)
