@@ -94,8 +94,10 @@ def keep_running(root, eng, pipeline, invoker, env_vars):
    source bucket s3://{pipeline["source"]["bucket"]}, destination s3://{pipeline["destination"]["bucket"]}.
    In another shell, from {root}:
      source .local-aws/sam-local.env      # the engine's socket and the execution role's credentials
+     scripts/local-aws put --state-file {invoker.state_file} --account source \\
+       --bucket {pipeline["source"]["bucket"]} --key photos/mine.jpg --file events/images/transparent.png
      scripts/local-aws event --state-file {invoker.state_file} --bucket {pipeline["source"]["bucket"]} \\
-       --key 'photos/été 2026 (1)+.jpg' | {shlex.join(invoke)}
+       --key photos/mine.jpg | {shlex.join(invoke)}
 """,
         flush=True,
     )
