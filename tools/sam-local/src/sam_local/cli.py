@@ -64,24 +64,21 @@ def remove_containers(eng, architecture):
         log(f"removed {len(ids)} container(s) left by sam local invoke")
 
 
-def keep_running(root, eng, pipeline, invoker, env_vars):
-    """Writes .local-aws/sam-local.env and env-vars.json, prints how to invoke, waits for Ctrl-C."""
+def kept_env_file(root):
+    """.local-aws/sam-local.env: `local-aws pipeline --env-file` writes the execution role's
+    environment there (0600); keep_running adds the engine's."""
     kept = os.path.join(root, ".local-aws")
     os.makedirs(kept, exist_ok=True)
-    kept_vars = os.path.join(kept, "env-vars.json")
+    return os.path.join(kept, "sam-local.env")
+
+
+def keep_running(root, eng, pipeline, invoker, env_vars):
+    """Completes .local-aws/sam-local.env, keeps env-vars.json, prints how to invoke, waits for Ctrl-C."""
+    kept_vars = os.path.join(root, ".local-aws", "env-vars.json")
     shutil.copyfile(env_vars, kept_vars)
     os.chmod(kept_vars, 0o600)
-    env_file = os.path.join(kept, "sam-local.env")
-    credentials = pipeline["execution_role"]["credentials"]
-    exports = {
-        **eng.env,
-        "AWS_ACCESS_KEY_ID": credentials["access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": credentials["secret_access_key"],
-        "AWS_SESSION_TOKEN": credentials["session_token"],
-        "AWS_REGION": pipeline["region"],
-    }
-    with os.fdopen(os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
-        for name, value in exports.items():
+    with open(kept_env_file(root), "a") as f:
+        for name, value in eng.env.items():
             f.write(f"export {name}={shlex.quote(value)}\n")
     invoke = invoker.command("Transform", "event.json")
     invoke[0] = "scripts/sam"
@@ -93,7 +90,7 @@ def keep_running(root, eng, pipeline, invoker, env_vars):
 == kept running (Ctrl-C stops everything): the local AWS at {pipeline["container_endpoint"]} for containers,
    source bucket s3://{pipeline["source"]["bucket"]}, destination s3://{pipeline["destination"]["bucket"]}.
    In another shell, from {root}:
-     source .local-aws/sam-local.env      # the engine's socket and the execution role's credentials
+     source .local-aws/sam-local.env      # the execution role's credentials and settings, the engine's socket
      scripts/local-aws put --state-file {invoker.state_file} --account source \\
        --bucket {pipeline["source"]["bucket"]} --key photos/mine.jpg --file events/images/transparent.png
      scripts/local-aws event --state-file {invoker.state_file} --bucket {pipeline["source"]["bucket"]} \\
@@ -139,7 +136,8 @@ def main(argv=None):
         if not eng.listen:
             port = aws.state["endpoint"].rsplit(":", 1)[1]
             sam_endpoint = f"http://{eng.container_host}:{port}"
-        pipeline = aws.pipeline(f"sam-local-{os.getpid()}", env_vars, sam_endpoint)
+        env_file = kept_env_file(root) if args.keep else None
+        pipeline = aws.pipeline(f"sam-local-{os.getpid()}", env_vars, sam_endpoint, env_file)
         invoker = cases.Invoker(
             root=root,
             engine=eng,

@@ -85,16 +85,17 @@ def gateway_of(inspect_json):
     raise SystemExit(f"sam-local: the network {network.get('name') or network.get('Name')} has no IPv4 gateway")
 
 
-def docker_answers():
-    """Whether a Docker engine answers (DOCKER_HOST or the default socket)."""
+def docker_system():
+    """The operating system a Docker engine reports (DOCKER_HOST or the default socket), or
+    None when none answers."""
     if not shutil.which("docker"):
-        return False
-    return run(["docker", "info", "--format", "{{.OperatingSystem}}"], check=False, capture=True).returncode == 0
+        return None
+    info = run(["docker", "info", "--format", "{{.OperatingSystem}}"], check=False, capture=True)
+    return info.stdout.strip() if info.returncode == 0 else None
 
 
 @contextlib.contextmanager
-def docker():
-    system = run(["docker", "info", "--format", "{{.OperatingSystem}}"], capture=True).stdout.strip()
+def docker(system):
     if "Docker Desktop" in system:
         # Forwarded by Docker Desktop to this machine's loopback; moto takes this one dotted
         # name as a host, not as a bucket. Not tested here (no Docker Desktop on these machines).
@@ -161,6 +162,11 @@ def podman(workdir):
 
 def open_engine(choice, workdir):
     """The engine `choice` names (auto: a Docker that answers, else podman)."""
-    if choice == "auto":
-        choice = "docker" if docker_answers() else "podman"
-    return docker() if choice == "docker" else podman(workdir)
+    if choice == "podman":
+        return podman(workdir)
+    system = docker_system()
+    if system is not None:
+        return docker(system)
+    if choice == "docker":
+        raise SystemExit("sam-local: no Docker engine answers (`docker info` failed): start it, or set DOCKER_HOST")
+    return podman(workdir)

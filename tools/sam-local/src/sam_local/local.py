@@ -20,10 +20,14 @@ class LocalAws:
     def tool(self, *args, capture=True):
         return run([os.path.join(self.root, "scripts", "local-aws"), *args], capture=capture)
 
-    def pipeline(self, name, env_vars, sam_endpoint=None):
+    def pipeline(self, name, env_vars, sam_endpoint=None, env_file=None):
         """A pipeline (source bucket and execution role, destination bucket and writer role,
-        uploader role) and its env-vars file; the answer holds the roles' credentials."""
+        uploader role) and its env-vars file; the answer holds the roles' credentials. With
+        `env_file`, also the execution role's environment as export lines (readable by its
+        owner only)."""
         extra = ["--sam-endpoint", sam_endpoint] if sam_endpoint else []
+        if env_file:
+            extra += ["--env-file", env_file]
         out = self.tool(
             "pipeline",
             "--state-file",
