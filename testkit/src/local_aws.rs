@@ -156,11 +156,8 @@ impl LocalAws {
     /// Provisions a pipeline with unique names (see `scripts/local-aws pipeline`: tools/local-aws, `provision.py`).
     pub fn pipeline(&self, options: PipelineOptions) -> Provisioned {
         let name = unique_name(&options.tag);
-        let mut cmd = Command::new(repo_root().join("scripts/local-aws"));
-        cmd.arg("pipeline")
-            .arg("--state-file")
-            .arg(&self.state_file)
-            .arg("--name")
+        let mut cmd = self.tool("pipeline");
+        cmd.arg("--name")
             .arg(&name)
             .arg("--source-prefix")
             .arg(&options.source_prefix)
@@ -175,14 +172,9 @@ impl LocalAws {
         if let Some(prefix) = &options.upload_prefix {
             cmd.arg("--upload-prefix").arg(prefix);
         }
-        let out = cmd.output().expect("running scripts/local-aws pipeline");
-        assert!(
-            out.status.success(),
-            "provisioning pipeline {name} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = run(cmd, &format!("provisioning pipeline {name}"));
         let mut pipeline: Provisioned =
-            serde_json::from_slice(&out.stdout).expect("the pipeline JSON line");
+            serde_json::from_slice(&out).expect("the pipeline JSON line");
         pipeline.name = name;
         pipeline
     }
@@ -191,20 +183,36 @@ impl LocalAws {
     /// event`: the sample of `events/` of that `shape` with the object's real ETag, size, version
     /// and a sequencer later than every one made before); `removed` makes the removal event.
     pub fn event(&self, shape: &str, bucket: &str, key: &str, removed: bool) -> serde_json::Value {
-        let mut cmd = Command::new(repo_root().join("scripts/local-aws"));
-        cmd.arg("event")
-            .arg("--state-file")
-            .arg(&self.state_file)
-            .args(["--shape", shape, "--bucket", bucket, "--key", key]);
+        let mut cmd = self.tool("event");
+        cmd.args(["--shape", shape, "--bucket", bucket, "--key", key]);
         if removed {
             cmd.arg("--removed");
         }
-        let out = cmd.output().expect("running scripts/local-aws event");
-        assert!(
-            out.status.success(),
-            "making the {shape} event for s3://{bucket}/{key} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = run(
+            cmd,
+            &format!("making the {shape} event for s3://{bucket}/{key}"),
         );
-        serde_json::from_slice(&out.stdout).expect("the event JSON")
+        serde_json::from_slice(&out).expect("the event JSON")
     }
+
+    /// `scripts/local-aws <command> --state-file <this server's>`.
+    fn tool(&self, command: &str) -> Command {
+        let mut cmd = Command::new(repo_root().join("scripts/local-aws"));
+        cmd.arg(command).arg("--state-file").arg(&self.state_file);
+        cmd
+    }
+}
+
+/// Runs a `scripts/local-aws` command to success and returns what it printed; `what` names it
+/// when it fails.
+fn run(mut cmd: Command, what: &str) -> Vec<u8> {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: running scripts/local-aws: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }
