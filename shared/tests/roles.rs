@@ -1,7 +1,9 @@
-//! The roles, proven against the local two-account AWS (moto on loopback, IAM enforcement on,
-//! cross-account S3 access refused): the execution role reads the source and cannot write the
-//! destination itself; the assumed writer role can write and cannot read the source; concurrent
-//! first uses share one AssumeRole; broken policies give the contract's errors and hints.
+//! The roles as the stacks deploy them (`scripts/local-aws deploy`), proven against the local
+//! two-account AWS (moto on loopback, IAM enforcement on, cross-account S3 access refused): the
+//! execution role reads the source under its prefix only and cannot write the destination
+//! itself; the assumed writer role writes under its prefix only; concurrent first uses share one
+//! AssumeRole; broken policies give the contract's errors and hints. Cross-account denials are
+//! checked on the deployed documents: the local AWS refuses every cross-account request.
 
 use aws_sdk_s3::primitives::ByteStream;
 use cross_account_s3::error::ErrorKind;
@@ -309,4 +311,143 @@ async fn a_writer_role_without_put_object_is_destination_write_denied() {
     );
     assert!(message.contains("owned by another account"), "{message}");
     assert_eq!(destination_object(&pipeline, "a.jpg").await, None);
+}
+
+/// Same account, so the local AWS's verdict means something: the deployed pipeline role reads
+/// under `SourcePrefix` and nothing beside it in the same bucket.
+#[tokio::test]
+async fn the_deployed_pipeline_role_reads_nothing_outside_the_source_prefix() {
+    let pipeline = local_aws().pipeline(PipelineOptions {
+        source_prefix: "photos/".into(),
+        ..PipelineOptions::tagged("exec-prefix")
+    });
+    upload_source(&pipeline, "photos/cat.jpg", b"allowed").await;
+    upload_source(&pipeline, "payroll/cat.jpg", b"private").await;
+    let s3 = testkit::s3_client(&pipeline.execution_role_config().await);
+    let get = |key: &'static str| {
+        s3.get_object()
+            .bucket(&pipeline.source.bucket)
+            .key(key)
+            .send()
+    };
+    get("photos/cat.jpg")
+        .await
+        .expect("the pipeline role reads under SourcePrefix");
+    let outside = get("payroll/cat.jpg")
+        .await
+        .expect_err("the pipeline role must not read outside SourcePrefix");
+    assert_eq!(
+        outside.raw_response().map(|r| r.status().as_u16()),
+        Some(403)
+    );
+}
+
+/// Every S3 resource an `Allow` statement of `role`'s deployed policies names, with its actions.
+fn s3_grants(pipeline: &Provisioned, role: &str) -> Vec<(Vec<String>, String)> {
+    let policies = pipeline
+        .policies
+        .get(role)
+        .unwrap_or_else(|| panic!("the stacks deployed no {role}"));
+    let list = |v: &serde_json::Value| -> Vec<String> {
+        match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(a) => a
+                .iter()
+                .map(|s| s.as_str().expect("a string").to_owned())
+                .collect(),
+            other => panic!("{role}: {other} is not a string or a list"),
+        }
+    };
+    let mut grants = Vec::new();
+    for document in policies.values() {
+        for statement in document["Statement"].as_array().expect("statements") {
+            assert_eq!(statement["Effect"], "Allow", "{role}: {statement}");
+            let actions = list(&statement["Action"]);
+            for resource in list(&statement["Resource"]) {
+                if resource.starts_with("arn:aws:s3:::")
+                    || actions.iter().any(|a| a.starts_with("s3:"))
+                {
+                    grants.push((actions.clone(), resource));
+                }
+            }
+        }
+    }
+    grants
+}
+
+/// Cross-account, checked on the deployed policy documents: the local AWS refuses every
+/// request to another account's bucket whatever the policies say, so a request proves nothing
+/// there. The pipeline role writes nothing and names no destination bucket; the writer role
+/// names nothing but the destination bucket and trusts only the pipeline role with the
+/// ExternalId; the Batch Operations role reads no destination.
+#[tokio::test]
+async fn the_deployed_policies_keep_each_role_to_its_own_account() {
+    let pipeline = local_aws().pipeline(PipelineOptions {
+        source_prefix: "photos/".into(),
+        destination_prefix: "renditions/".into(),
+        upload_prefix: Some("photos/uploads/".into()),
+        ..PipelineOptions::tagged("policy-docs")
+    });
+    let (src, dst) = (&pipeline.source.bucket, &pipeline.destination.bucket);
+    let in_bucket = |resource: &str, bucket: &str| {
+        resource == format!("arn:aws:s3:::{bucket}")
+            || resource.starts_with(&format!("arn:aws:s3:::{bucket}/"))
+    };
+
+    let pipeline_grants = s3_grants(&pipeline, "PipelineRole");
+    assert!(!pipeline_grants.is_empty());
+    for (actions, resource) in &pipeline_grants {
+        assert!(in_bucket(resource, src), "PipelineRole: {resource}");
+        for action in actions {
+            assert!(
+                matches!(
+                    action.as_str(),
+                    "s3:GetObject" | "s3:GetObjectVersion" | "s3:ListBucket"
+                ),
+                "PipelineRole may only read the source: {action} on {resource}"
+            );
+        }
+    }
+
+    let writer_grants = s3_grants(&pipeline, "WriterRole");
+    assert!(!writer_grants.is_empty());
+    for (_, resource) in &writer_grants {
+        assert!(
+            in_bucket(resource, dst),
+            "WriterRole names {resource}, not only the destination"
+        );
+    }
+    assert!(
+        writer_grants
+            .iter()
+            .any(|(a, r)| a.iter().any(|a| a == "s3:PutObject")
+                && r == &format!("arn:aws:s3:::{dst}/renditions/*")),
+        "WriterRole writes under DestinationPrefix: {writer_grants:?}"
+    );
+
+    let batch_grants = s3_grants(&pipeline, "BatchOperationsRole");
+    assert!(!batch_grants.is_empty());
+    for (actions, resource) in &batch_grants {
+        assert!(
+            !in_bucket(resource, dst),
+            "BatchOperationsRole: {actions:?} on the destination"
+        );
+    }
+
+    // The writer role trusts exactly the deployed pipeline role, with this pipeline's ExternalId.
+    assert_eq!(
+        pipeline.trusts["WriterRole"]["Statement"],
+        serde_json::json!([{
+            "Sid": "OnlyThePipelineWithTheExternalId",
+            "Effect": "Allow",
+            "Principal": {"AWS": pipeline.execution_role.arn},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": pipeline.destination.external_id}},
+        }])
+    );
+
+    for (actions, resource) in s3_grants(&pipeline, "UploaderRole") {
+        assert_eq!(actions, ["s3:PutObject"], "UploaderRole on {resource}");
+        assert_eq!(resource, format!("arn:aws:s3:::{src}/photos/uploads/*"));
+    }
 }

@@ -99,28 +99,37 @@ pub struct Provisioned {
     /// upload-url's role, when [`PipelineOptions::upload_prefix`] asked for it.
     #[serde(default)]
     pub uploader_role: Option<UploaderRole>,
+    /// Each function's environment as the source stack defines it (logical id -> variables).
+    functions: HashMap<String, HashMap<String, String>>,
+    /// Each role's inline policies as the stacks deployed them (role logical id -> policy
+    /// name -> document): `PipelineRole`, `UploaderRole`, `BatchOperationsRole`, `WriterRole`.
+    pub policies: HashMap<String, HashMap<String, serde_json::Value>>,
+    /// Each role's trust policy as the stacks deployed it (role logical id -> document).
+    pub trusts: HashMap<String, serde_json::Value>,
 }
 
 impl Provisioned {
-    /// The contract's settings for this pipeline, as the template would set them.
+    /// The contract's settings for this pipeline: the environment its stack gives the
+    /// transform function, with what Lambda adds (region, function name).
     pub fn env(&self) -> HashMap<String, String> {
-        [
-            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
-            ("AWS_REGION", self.region.as_str()),
-            ("AWS_LAMBDA_FUNCTION_NAME", "pipeline-under-test"),
-            ("SOURCE_BUCKET", self.source.bucket.as_str()),
-            ("SOURCE_PREFIX", self.source.prefix.as_str()),
-            ("DESTINATION_BUCKET", self.destination.bucket.as_str()),
-            ("DESTINATION_PREFIX", self.destination.prefix.as_str()),
-            ("DESTINATION_ROLE_ARN", self.destination.role_arn.as_str()),
-            (
-                "DESTINATION_EXTERNAL_ID",
-                self.destination.external_id.as_str(),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+        self.function_env("Transform", "pipeline-under-test")
+    }
+
+    /// upload-url's environment as its stack defines it (nothing of the destination), with
+    /// what Lambda adds. Panics unless [`PipelineOptions::upload_prefix`] asked for it.
+    pub fn upload_url_env(&self) -> HashMap<String, String> {
+        self.function_env("UploadUrlFunction", "upload-url")
+    }
+
+    fn function_env(&self, logical_id: &str, function_name: &str) -> HashMap<String, String> {
+        let mut env = self
+            .functions
+            .get(logical_id)
+            .unwrap_or_else(|| panic!("the source stack of {} has no {logical_id}", self.name))
+            .clone();
+        env.insert("AWS_REGION".into(), self.region.clone());
+        env.insert("AWS_LAMBDA_FUNCTION_NAME".into(), function_name.into());
+        env
     }
 
     /// The `SdkConfig` a Lambda function running as the execution role would load.

@@ -52,13 +52,8 @@ fn run(aws: &testkit::Provisioned, events: Vec<Value>) -> (Vec<Value>, String) {
     let api = RuntimeApi::start(events).expect("runtime API");
     let role = aws.uploader_role.as_ref().expect("an uploader role");
     let mut child = Command::new(env!("CARGO_BIN_EXE_upload-url"))
+        .envs(aws.upload_url_env())
         .envs(api.lambda_env("upload-url"))
-        .env("AWS_ENDPOINT_URL", &aws.endpoint)
-        .env("AWS_REGION", &aws.region)
-        .env("SOURCE_BUCKET", &aws.source.bucket)
-        .env("SOURCE_PREFIX", &aws.source.prefix)
-        .env("SOURCE_ACCOUNT_ID", &aws.source.account_id)
-        .env("UPLOAD_PREFIX", &role.upload_prefix)
         .env("AWS_ACCESS_KEY_ID", &role.credentials.access_key_id)
         .env("AWS_SECRET_ACCESS_KEY", &role.credentials.secret_access_key)
         .env(

@@ -1,6 +1,7 @@
 """The environments written for a provisioned pipeline: each function gets what the template
 gives it, in files only their owner can read."""
 
+import json
 import os
 import shlex
 import stat
@@ -24,6 +25,20 @@ PIPELINE = {
         "arn": "arn:aws:iam::111111111111:role/pipeline-x",
         "credentials": {"access_key_id": "ASIAEXEC", "secret_access_key": "s/e+c", "session_token": "tok en=="},
     },
+    "functions": {
+        "Transform": {
+            "SOURCE_BUCKET": "src-x",
+            "SOURCE_PREFIX": "in/",
+            "DESTINATION_EXTERNAL_ID": "0123456789abcdef",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+        },
+        "UploadUrlFunction": {
+            "SOURCE_BUCKET": "src-x",
+            "UPLOAD_PREFIX": "in/uploads/",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+        },
+    },
+    "container_endpoint": "http://10.88.0.1:5000",
     "uploader_role": {
         "arn": "arn:aws:iam::111111111111:role/uploader-x",
         "upload_prefix": "in/uploads/",
@@ -69,6 +84,26 @@ class EnvironmentFiles(unittest.TestCase):
         with open(self.path("u.env")) as f:
             self.assertNotIn("0123456789abcdef", f.read())
         self.assertEqual(stat.S_IMODE(os.stat(self.path("u.env")).st_mode), 0o600)
+
+    def test_sam_env_vars_per_function_with_the_containers_endpoint(self):
+        provision.write_sam_env_vars(self.path("v.json"), PIPELINE)
+        with open(self.path("v.json")) as f:
+            functions = json.load(f)
+        self.assertEqual(set(functions), {"Transform", "UploadUrlFunction"})
+        self.assertEqual(functions["Transform"]["AWS_ENDPOINT_URL"], "http://10.88.0.1:5000")
+        self.assertNotIn("DESTINATION_EXTERNAL_ID", functions["UploadUrlFunction"])
+        self.assertEqual(stat.S_IMODE(os.stat(self.path("v.json")).st_mode), 0o600)
+
+    def test_dropping_actions_breaks_only_those(self):
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"], "Resource": "a"},
+                {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "b"},
+            ],
+        }
+        broken = provision.without_actions(document, ["s3:ListBucket", "s3:GetObjectVersion"])
+        self.assertEqual(broken["Statement"], [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "a"}])
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The local two-account AWS: a moto server on loopback, provisioned like the real thing.
+"""The local two-account AWS: a moto server on loopback, where the templates deploy.
 
 Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` and `scripts/demo`:
 
@@ -12,22 +12,27 @@ Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` 
       container bridge's gateway, such as podman's 10.88.0.1; never 0.0.0.0) it serves on that
       address and the same port too, and the state says `container_endpoint`.
 
-  pipeline --state-file FILE --name NAME [--source-prefix P] [--destination-prefix P]
+  pipeline (or deploy) --state-file FILE --name NAME [--source-prefix P] [--destination-prefix P]
            [--writer-drop ACTION ...] [--execution-drop ACTION ...] [--env-file FILE]
            [--upload-prefix P]
-      Provisions one pipeline as the README's "How the roles work" describes it, on exact ARNs: a source bucket and the
-      pipeline execution role in the source account, a destination bucket and the writer role
-      (trusting the execution role with an ExternalId) in the destination account. Then assumes
-      the execution role as the source admin, which is what Lambda hands a function, and prints
-      one JSON line with the names, ARNs and those temporary credentials. `--writer-drop` /
-      `--execution-drop` leave an action out of a role's policy, for tests of broken setups.
-      `--env-file` also writes the function's environment (the contract's settings and the
-      execution role's credentials, as Lambda would set them) as shell `export` lines;
-      `--lambda-env-file` the same as KEY=VALUE lines for `cargo lambda watch --env-file`;
-      `--sam-env-vars` the settings as `sam local invoke --env-vars` JSON. `--upload-prefix P`
-      also provisions upload-url's uploader role (s3:PutObject on P*, nothing else) and
-      adds it, with its temporary credentials, as "uploader_role"; `--upload-url-env-file`
-      writes upload-url's own environment (that role, the source and upload settings).
+      A local `sam deploy` of one pipeline (deploy.py): the source stack (template.yaml, expanded
+      by SAM's own translator) created by the local AWS's CloudFormation in the source account,
+      then the destination stack (destination/template.yaml) in the destination account with the
+      source stack's PipelineRoleArn, each with the parameters an operator would give (buckets
+      src-NAME and dst-NAME, roles pipeline-NAME and writer-NAME, a fresh ExternalId, Batch
+      Operations on). Says on stderr what the local AWS does not create (alarms, the Function
+      URL, the bucket policy...). Then assumes the deployed pipeline role as the source admin,
+      which is what Lambda hands a function, and prints one JSON line with the names, ARNs, those
+      temporary credentials, each function's environment as the stack defines it ("functions")
+      and each role's deployed policies ("policies"). `--writer-drop` / `--execution-drop`
+      put a deployed role's policy back without an action, for tests of broken setups.
+      `--env-file` also writes transform's environment (the stack's, and the pipeline role's
+      credentials, as Lambda would set them) as shell `export` lines; `--lambda-env-file` the
+      same as KEY=VALUE lines for `cargo lambda watch --env-file`; `--sam-env-vars` every
+      function's environment as `sam local invoke --env-vars` JSON. `--upload-prefix P` also
+      enables upload-url (UploadUrl=Enabled, its uploader role may put under P only) and adds
+      that role, with its temporary credentials, as "uploader_role"; `--upload-url-env-file`
+      writes upload-url's own environment (that role, and what its stack gives it).
 
   Faults (faults.py): requests signed with temporary credentials for a bucket or role
   whose name holds "chaos" get, at random, S3's 503 SlowDown or 500 InternalError, and every
@@ -118,7 +123,11 @@ def main(argv=None):
         help="serve on this container bridge gateway too (same port), for functions in containers",
     )
     s.add_argument("--state-file", help="also write the state JSON here (removed on exit)")
-    p = sub.add_parser("pipeline", help="provision one pipeline (buckets and roles) in a running server")
+    p = sub.add_parser(
+        "pipeline",
+        aliases=["deploy"],
+        help="deploy both stacks of one pipeline (a local sam deploy) in a running server",
+    )
     p.add_argument("--state-file", required=True)
     p.add_argument("--name", required=True, help="lowercase letters, digits and '-'; names the buckets and roles")
     p.add_argument("--source-prefix", default="")
@@ -177,6 +186,7 @@ def main(argv=None):
     commands = {
         "serve": server.serve,
         "pipeline": provision.pipeline,
+        "deploy": provision.pipeline,
         "event": events.event,
         "put": put,
         "delete": delete,

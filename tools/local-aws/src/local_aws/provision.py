@@ -1,5 +1,6 @@
-"""Provisioning: one pipeline (buckets and roles on exact ARNs) in a running server, and the
-function environments that go with it.
+"""Provisioning: one pipeline in a running server, deployed from the project's templates (a
+source stack and a destination stack, `deploy.py`), and the function environments that go
+with it. No role or policy is written here: the templates own every statement.
 """
 
 import json
@@ -7,23 +8,80 @@ import os
 import secrets
 import shlex
 
+from . import deploy
 from .accounts import client, load_state
 
-
-def policy(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(actions, resources):
-    return {"Effect": "Allow", "Action": sorted(actions), "Resource": resources}
+# The function of the stack whose environment a pipeline's settings are (the others differ only
+# in what they leave out: upload-url gets nothing of the destination).
+PIPELINE_FUNCTION = "Transform"
+UPLOAD_FUNCTION = "UploadUrlFunction"
 
 
-def lambda_trust(account):
-    """A function role's trust: Lambda's service principal, plus the account's admin so tests
-    can take the role as Lambda hands it to a function (moto answers 500 to a trust policy
-    whose principal is only a service)."""
-    principal = {"Service": "lambda.amazonaws.com", "AWS": f"arn:aws:iam::{account}:user/admin"}
-    return policy({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"})
+def stack_parameters(state, args, external_id):
+    """The two stacks' parameters for a pipeline named `args.name`, as the README's deploy guide
+    has an operator set them (the destination stack gets the pipeline role from the source's)."""
+    name = args.name
+    src = state["accounts"]["source"]["id"]
+    dst = state["accounts"]["destination"]["id"]
+    source = {
+        "SourceBucket": f"src-{name}",
+        "SourcePrefix": args.source_prefix,
+        "SourceAccountId": src,
+        "DestinationBucket": f"dst-{name}",
+        "DestinationPrefix": args.destination_prefix,
+        "DestinationAccountId": dst,
+        "DestinationRoleArn": f"arn:aws:iam::{dst}:role/writer-{name}",
+        "DestinationExternalId": external_id,
+        "PipelineRoleName": f"pipeline-{name}",
+        "AwsEndpointUrl": state["endpoint"],
+    }
+    if args.upload_prefix is not None:
+        source |= {"UploadUrl": "Enabled", "UploadPrefix": args.upload_prefix}
+    # The Batch Operations job role too, its manifests and reports in the source bucket.
+    source |= {
+        "BatchOperations": "Enabled",
+        "BatchManifestBucket": f"src-{name}",
+        "BatchManifestPrefix": "batch/manifests/",
+        "BatchReportBucket": f"src-{name}",
+        "BatchReportPrefix": "batch/reports/",
+    }
+    destination = {
+        "WriterRoleName": f"writer-{name}",
+        "ExternalId": external_id,
+        "DestinationBucketName": f"dst-{name}",
+        "DestinationPrefix": args.destination_prefix,
+    }
+    return source, destination
+
+
+def without_actions(document, dropped):
+    """`document` with the `dropped` actions left out (a statement left with none goes): a
+    broken setup, as an operator who edited the deployed role would make it."""
+    statements = []
+    for statement in document["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        kept = [a for a in actions if a not in dropped]
+        if kept:
+            statements.append({**statement, "Action": kept})
+    return {**document, "Statement": statements}
+
+
+def break_role(iam, role, policies, dropped):
+    """Puts the deployed inline policies of `role` back without the `dropped` actions."""
+    for policy_name, document in policies.items():
+        iam.put_role_policy(
+            RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(without_actions(document, dropped))
+        )
+
+
+def temporary_credentials(sts, role_arn, session_name):
+    """What Lambda hands a function running as `role_arn`: the role's temporary credentials."""
+    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64])["Credentials"]
+    return {
+        "access_key_id": creds["AccessKeyId"],
+        "secret_access_key": creds["SecretAccessKey"],
+        "session_token": creds["SessionToken"],
+    }
 
 
 def pipeline(args):
@@ -32,93 +90,49 @@ def pipeline(args):
     src = state["accounts"]["source"]
     dst = state["accounts"]["destination"]
     name = args.name
-    source_bucket = f"src-{name}"
-    destination_bucket = f"dst-{name}"
-    execution_role = f"pipeline-{name}"
-    writer_role = f"writer-{name}"
-    execution_role_arn = f"arn:aws:iam::{src['id']}:role/{execution_role}"
-    writer_role_arn = f"arn:aws:iam::{dst['id']}:role/{writer_role}"
     external_id = secrets.token_hex(16)
-    sp, dp = args.source_prefix, args.destination_prefix
+    source_parameters, destination_parameters = stack_parameters(state, args, external_id)
+    stacks = deploy.deploy(state, args.state_file, name, source_parameters, destination_parameters)
+    source, destination = stacks["source"], stacks["destination"]
 
-    # Source account: the bucket and the pipeline execution role.
-    s3_src = client("s3", endpoint, src["admin"])
-    s3_src.create_bucket(Bucket=source_bucket)
-    iam_src = client("iam", endpoint, src["admin"])
-    iam_src.create_role(
-        RoleName=execution_role,
-        AssumeRolePolicyDocument=lambda_trust(src["id"]),
-    )
-    execution = [
-        allow(
-            {"s3:GetObject", "s3:GetObjectVersion"} - set(args.execution_drop), [f"arn:aws:s3:::{source_bucket}/{sp}*"]
-        ),
-        allow({"s3:ListBucket"} - set(args.execution_drop), [f"arn:aws:s3:::{source_bucket}"]),
-        allow({"sts:AssumeRole"} - set(args.execution_drop), [writer_role_arn]),
-    ]
-    iam_src.put_role_policy(
-        RoleName=execution_role,
-        PolicyName="pipeline",
-        PolicyDocument=policy(*[s for s in execution if s["Action"]]),
-    )
+    if args.execution_drop:
+        role = source["resources"]["PipelineRole"]["id"]
+        break_role(client("iam", endpoint, src["admin"]), role, source["policies"]["PipelineRole"], args.execution_drop)
+    if args.writer_drop:
+        role = destination["resources"]["WriterRole"]["id"]
+        break_role(client("iam", endpoint, dst["admin"]), role, destination["policies"]["WriterRole"], args.writer_drop)
 
-    # Destination account: the bucket and the writer role.
-    s3_dst = client("s3", endpoint, dst["admin"])
-    s3_dst.create_bucket(Bucket=destination_bucket)
-    iam_dst = client("iam", endpoint, dst["admin"])
-    iam_dst.create_role(
-        RoleName=writer_role,
-        AssumeRolePolicyDocument=policy(
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": execution_role_arn},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
-            }
-        ),
-    )
-    writer = [
-        allow(
-            {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"} - set(args.writer_drop),
-            [f"arn:aws:s3:::{destination_bucket}/{dp}*"],
-        ),
-        allow({"s3:ListBucket"} - set(args.writer_drop), [f"arn:aws:s3:::{destination_bucket}"]),
-    ]
-    iam_dst.put_role_policy(
-        RoleName=writer_role,
-        PolicyName="writer",
-        PolicyDocument=policy(*[s for s in writer if s["Action"]]),
-    )
-
-    # What Lambda gives the function: the execution role's temporary credentials.
     sts = client("sts", endpoint, src["admin"])
-    creds = sts.assume_role(RoleArn=execution_role_arn, RoleSessionName=f"lambda-{name}"[:64])["Credentials"]
-    uploader = None
-    if args.upload_prefix is not None:
-        uploader = uploader_role(iam_src, sts, src, name, source_bucket, args.upload_prefix)
-
+    execution_role_arn = source["outputs"]["PipelineRoleArn"]
     result = {
         "endpoint": endpoint,
         "region": state["region"],
-        "source": {"account_id": src["id"], "bucket": source_bucket, "prefix": sp},
+        "source": {"account_id": src["id"], "bucket": source_parameters["SourceBucket"], "prefix": args.source_prefix},
         "destination": {
             "account_id": dst["id"],
-            "bucket": destination_bucket,
-            "prefix": dp,
-            "role_arn": writer_role_arn,
+            "bucket": destination["outputs"]["DestinationBucket"],
+            "prefix": args.destination_prefix,
+            "role_arn": destination["outputs"]["WriterRoleArn"],
             "external_id": external_id,
         },
         "execution_role": {
             "arn": execution_role_arn,
-            "credentials": {
-                "access_key_id": creds["AccessKeyId"],
-                "secret_access_key": creds["SecretAccessKey"],
-                "session_token": creds["SessionToken"],
-            },
+            "credentials": temporary_credentials(sts, execution_role_arn, f"lambda-{name}"),
         },
+        "functions": source["environments"],
+        # Each role's inline policies as deployed (logical id -> policy name -> document), for
+        # the checks the local AWS cannot make (it refuses every cross-account request).
+        "policies": {**source["policies"], **destination["policies"]},
+        "trusts": {**source["trusts"], **destination["trusts"]},
+        "stacks": {account: {"name": name, "not_created": stack["not_created"]} for account, stack in stacks.items()},
     }
-    if uploader:
-        result["uploader_role"] = uploader
+    if args.upload_prefix is not None:
+        uploader_arn = source["outputs"]["UploaderRoleArn"]
+        result["uploader_role"] = {
+            "arn": uploader_arn,
+            "upload_prefix": args.upload_prefix,
+            "credentials": temporary_credentials(sts, uploader_arn, f"lambda-upload-{name}"),
+        }
     container_endpoint = getattr(args, "sam_endpoint", None) or state.get("container_endpoint")
     if container_endpoint:
         result["container_endpoint"] = container_endpoint
@@ -129,49 +143,16 @@ def pipeline(args):
     if args.sam_env_vars:
         write_sam_env_vars(args.sam_env_vars, result)
     if args.upload_url_env_file:
-        if not uploader:
+        if "uploader_role" not in result:
             raise SystemExit("local-aws: --upload-url-env-file needs --upload-prefix (the uploader role)")
         write_upload_url_env(args.upload_url_env_file, result)
     print(json.dumps(result), flush=True)
 
 
-def uploader_role(iam_src, sts, src, name, source_bucket, upload_prefix):
-    """The upload-url function's role as the template defines it: s3:PutObject under the upload
-    prefix and nothing else; assumed as Lambda would hand it to the function."""
-    role = f"uploader-{name}"
-    arn = f"arn:aws:iam::{src['id']}:role/{role}"
-    iam_src.create_role(
-        RoleName=role,
-        AssumeRolePolicyDocument=lambda_trust(src["id"]),
-    )
-    iam_src.put_role_policy(
-        RoleName=role,
-        PolicyName="uploader",
-        PolicyDocument=policy(allow({"s3:PutObject"}, [f"arn:aws:s3:::{source_bucket}/{upload_prefix}*"])),
-    )
-    creds = sts.assume_role(RoleArn=arn, RoleSessionName=f"lambda-upload-{name}"[:64])["Credentials"]
-    return {
-        "arn": arn,
-        "upload_prefix": upload_prefix,
-        "credentials": {
-            "access_key_id": creds["AccessKeyId"],
-            "secret_access_key": creds["SecretAccessKey"],
-            "session_token": creds["SessionToken"],
-        },
-    }
-
-
 def pipeline_settings(p):
-    """The contract's settings of a provisioned pipeline, as the template would set them."""
-    return {
-        "AWS_ENDPOINT_URL": p["endpoint"],
-        "SOURCE_BUCKET": p["source"]["bucket"],
-        "SOURCE_PREFIX": p["source"]["prefix"],
-        "DESTINATION_BUCKET": p["destination"]["bucket"],
-        "DESTINATION_PREFIX": p["destination"]["prefix"],
-        "DESTINATION_ROLE_ARN": p["destination"]["role_arn"],
-        "DESTINATION_EXTERNAL_ID": p["destination"]["external_id"],
-    }
+    """The contract's settings of a provisioned pipeline: the environment its stack gives the
+    transform function."""
+    return dict(p["functions"][PIPELINE_FUNCTION])
 
 
 def private_file(path):
@@ -206,16 +187,11 @@ def write_env_file(path, p, plain=False):
 
 
 def write_upload_url_env(path, p):
-    """upload-url's own environment (KEY=VALUE lines): the uploader role's credentials and the
-    source and upload settings, nothing of the destination."""
-    uploader = p["uploader_role"]
+    """upload-url's own environment (KEY=VALUE lines): the uploader role's credentials and what
+    its stack gives it (the source and upload settings, nothing of the destination)."""
     env = {
-        **role_environment(p, uploader["credentials"]),
-        "AWS_ENDPOINT_URL": p["endpoint"],
-        "SOURCE_BUCKET": p["source"]["bucket"],
-        "SOURCE_PREFIX": p["source"]["prefix"],
-        "SOURCE_ACCOUNT_ID": p["source"]["account_id"],
-        "UPLOAD_PREFIX": uploader["upload_prefix"],
+        **role_environment(p, p["uploader_role"]["credentials"]),
+        **p["functions"][UPLOAD_FUNCTION],
         "AWS_LAMBDA_FUNCTION_NAME": "upload-url",
         "AWS_LAMBDA_LOG_FORMAT": "JSON",
     }
@@ -223,13 +199,11 @@ def write_upload_url_env(path, p):
 
 
 def write_sam_env_vars(path, p):
-    """`sam local invoke --env-vars` JSON for this pipeline: the settings of every function
-    (SAM sets a variable only in the functions whose template declares it; credentials are not
-    template variables: SAM hands the container the shell's). The endpoint is the one a
-    container reaches when the server listens on a bridge (`serve --also-listen`)."""
-    settings = {**pipeline_settings(p), "SOURCE_ACCOUNT_ID": p["source"]["account_id"]}
-    settings["AWS_ENDPOINT_URL"] = p.get("container_endpoint", p["endpoint"])
-    if "uploader_role" in p:
-        settings["UPLOAD_PREFIX"] = p["uploader_role"]["upload_prefix"]
+    """`sam local invoke --env-vars` JSON for this pipeline: each function's environment as
+    its stack defines it, under the function's logical id (credentials are not template
+    variables: SAM hands the container the shell's). The endpoint is the one a container
+    reaches when the server listens on a bridge (`serve --also-listen`)."""
+    endpoint = p.get("container_endpoint", p["endpoint"])
+    functions = {name: {**env, "AWS_ENDPOINT_URL": endpoint} for name, env in p["functions"].items()}
     with private_file(path) as f:
-        json.dump({"Parameters": settings}, f, indent=2)
+        json.dump(functions, f, indent=2)

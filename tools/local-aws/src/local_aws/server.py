@@ -76,6 +76,12 @@ def serve(args):
 
     # One line per request drowns the test output; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # The resources its CloudFormation skips: the local deploy reports them once per stack
+    # ("the local AWS does not create ..."), moto twice per resource on every deploy.
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto", category=UserWarning)
+    logging.getLogger("moto").addFilter(lambda r: "No Moto CloudFormation support" not in r.getMessage())
 
     class FaultyMotoServer(ThreadedMotoServer):
         """moto's threaded server with the fault layer in front of its application."""
