@@ -114,6 +114,23 @@ class EachWideningIsCaught(unittest.TestCase):
             checks.batch_role_problems,
         ),
         (
+            "batch role reads the destination",
+            lambda d: batch_statements(d).append(
+                {
+                    "Sid": "More",
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${DestinationBucket}/*"},
+                }
+            ),
+            checks.batch_role_problems,
+        ),
+        (
+            "uploader without its one permission",
+            lambda d: uploader_statements(d).pop(0),
+            checks.uploader_role_problems,
+        ),
+        (
             "batch role without a condition",
             lambda d: batch_statements(d)[1].pop("Condition"),
             checks.batch_role_problems,
