@@ -1,1 +1,1 @@
-"""The local two-account AWS: moto on loopback, provisioned like the real thing. See `cli`."""
+"""The local AWS: moto on loopback, a source and two destination accounts, where the templates deploy. See `cli`."""

@@ -1,4 +1,4 @@
-"""The two accounts of the local AWS and the admin clients that set them up and check results.
+"""The accounts of the local AWS and the admin clients that set them up and check results.
 
 Everything here is local and fake: the keys are moto's, valid only against this server.
 """
@@ -8,6 +8,11 @@ import sys
 
 SOURCE_ACCOUNT = "111111111111"
 DESTINATION_ACCOUNT = "222222222222"
+# A second destination account, for several routes (each destination its own account, and
+# cross-account access refused between them as between any two).
+SECOND_DESTINATION_ACCOUNT = "333333333333"
+# Every account the local AWS plays, by the name the state file and `--account` use.
+ACCOUNTS = {"source": SOURCE_ACCOUNT, "destination": DESTINATION_ACCOUNT, "destination2": SECOND_DESTINATION_ACCOUNT}
 REGION = "us-east-1"
 
 ADMIN_POLICY = {
@@ -58,5 +63,5 @@ def load_state(path):
 
 
 def admin_s3(state, account):
-    """An S3 client of `account`'s admin ("source" or "destination")."""
+    """An S3 client of `account`'s admin (a name of `ACCOUNTS`)."""
     return client("s3", state["endpoint"], state["accounts"][account]["admin"])

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""The local two-account AWS: a moto server on loopback, where the templates deploy.
+"""The local AWS: a moto server on loopback playing a source account and two destination
+accounts, where the templates deploy.
 
-Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` and `scripts/demo`:
+The sub-commands, used by the Rust test helper (`testkit`), `scripts/test` and `scripts/demo`:
 
   serve [--parent-pid PID] [--state-file FILE] [--also-listen ADDRESS]
       Starts moto on an ephemeral 127.0.0.1 port with cross-account S3 access refused, creates an
-      admin user with an access key in each of the two accounts, switches IAM enforcement on, then
+      admin user with an access key in each account (source 111111111111, destination
+      222222222222, destination2 333333333333: a second destination), switches IAM enforcement on, then
       prints one JSON line (the "state": endpoint, pid, admin keys) and keeps serving until
       stdin closes (the default: the process that started it went away) or, with --parent-pid,
       until that process is gone, or until SIGTERM/SIGINT. With --also-listen ADDRESS (a
@@ -50,14 +52,14 @@ Two sub-commands, both used by the Rust test helper (`testkit`), `scripts/test` 
       orders after every event made before it; ready for `sam local invoke -e -` or
       `cargo lambda invoke --data-file`. `--removed`: the removal event (delete marker's version).
 
-  put --state-file FILE --account source|destination --bucket B --key K --file F
-  delete --state-file FILE --account source|destination --bucket B --key K
-  list --state-file FILE --account source|destination --bucket B [--json]
+  put --state-file FILE --account source|destination|destination2 --bucket B --key K --file F
+  delete --state-file FILE --account source|destination|destination2 --bucket B --key K
+  list --state-file FILE --account source|destination|destination2 --bucket B [--json]
       Upload a file / delete an object / list a bucket as an account's admin (setting up and
       checking results; `--json`: the keys as one JSON list).
 
   put-with-grant --answer FILE --file F [--expect STATUS]
-  download --state-file FILE --account source|destination --bucket B --to DIR
+  download --state-file FILE --account source|destination|destination2 --bucket B --to DIR
       The demo's upload with upload-url's grant, and its download of the destination into DIR
       with a table of key, size and bytes (files.py).
 
@@ -115,7 +117,7 @@ def main(argv=None):
         prog="scripts/local-aws", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("serve", help="start the local two-account AWS")
+    s = sub.add_parser("serve", help="start the local AWS (a source and two destination accounts)")
     s.add_argument("--parent-pid", type=int, help="stop when this process is gone (default: when stdin closes)")
     s.add_argument(
         "--also-listen",
@@ -155,7 +157,7 @@ def main(argv=None):
     ):
         a = sub.add_parser(name, help=helptext)
         a.add_argument("--state-file", required=True)
-        a.add_argument("--account", choices=["source", "destination"], required=True)
+        a.add_argument("--account", choices=list(accounts.ACCOUNTS), required=True)
         a.add_argument("--bucket", required=True)
         if name in ("put", "delete"):
             a.add_argument("--key", required=True)
@@ -165,7 +167,7 @@ def main(argv=None):
             a.add_argument("--json", action="store_true", help="the keys as one JSON list")
     e = sub.add_parser("event", help="print the event for an object, with its real ETag, size, version")
     e.add_argument("--state-file", required=True)
-    e.add_argument("--account", choices=["source", "destination"], default="source")
+    e.add_argument("--account", choices=list(accounts.ACCOUNTS), default="source")
     e.add_argument("--bucket", required=True)
     e.add_argument("--key", required=True, help="the object's key as stored (not URL-encoded)")
     e.add_argument("--shape", choices=events.SHAPES, default="s3", help="the event's source (default s3)")
@@ -176,7 +178,7 @@ def main(argv=None):
     g.add_argument("--expect", type=int, default=200, help="the status that counts as success")
     d = sub.add_parser("download", help="download a bucket into a folder as an account's admin, with a table")
     d.add_argument("--state-file", required=True)
-    d.add_argument("--account", choices=["source", "destination"], required=True)
+    d.add_argument("--account", choices=list(accounts.ACCOUNTS), required=True)
     d.add_argument("--bucket", required=True)
     d.add_argument("--to", required=True)
     f = sub.add_parser("state", help="print one field of the state (for shell scripts)")

@@ -1,5 +1,5 @@
 """The server: moto on an ephemeral loopback port, with the verifying and fault layers in front,
-two accounts provisioned and IAM enforcement on; it stops when whoever started it goes away.
+its accounts provisioned and IAM enforcement on; it stops when whoever started it goes away.
 """
 
 import contextlib
@@ -13,7 +13,7 @@ import threading
 import time
 import urllib.request
 
-from .accounts import DESTINATION_ACCOUNT, REGION, SOURCE_ACCOUNT, create_admin, log
+from .accounts import ACCOUNTS, REGION, create_admin, log
 
 # Read by moto when it handles a request; set before moto is imported all the same.
 os.environ["MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS"] = "false"
@@ -125,10 +125,7 @@ def serve(args):
         "endpoint": endpoint,
         "region": REGION,
         "pid": os.getpid(),
-        "accounts": {
-            "source": {"id": SOURCE_ACCOUNT, "admin": create_admin(endpoint, SOURCE_ACCOUNT)},
-            "destination": {"id": DESTINATION_ACCOUNT, "admin": create_admin(endpoint, DESTINATION_ACCOUNT)},
-        },
+        "accounts": {name: {"id": id_, "admin": create_admin(endpoint, id_)} for name, id_ in ACCOUNTS.items()},
     }
     enforce_iam(endpoint)
 
