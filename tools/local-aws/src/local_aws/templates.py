@@ -51,15 +51,17 @@ def translate(template, code_uri):
 
 
 def translated(path, cache_dir, code_uri):
-    """`translate(load(path))`, computed once per template content and translator version and
-    kept in `cache_dir` (beside the local AWS's state file: once per test run). Concurrent
-    callers wait for the first under a lock."""
-    import samtranslator
+    """`translate(load(path))` with what moto skips noted, computed once per template content
+    and versions of the translator and moto, and kept in `cache_dir` (beside the local AWS's
+    state file: once per test run at most). Concurrent callers wait for the first under a lock."""
+    from importlib.metadata import version
 
     with open(path, "rb") as f:
-        digest = hashlib.sha256(f.read() + samtranslator.__version__.encode()).hexdigest()[:16]
+        tools = f"aws-sam-translator {version('aws-sam-translator')}, moto {version('moto')}"
+        digest = hashlib.sha256(f.read() + tools.encode()).hexdigest()[:16]
     os.makedirs(cache_dir, exist_ok=True)
-    cached = os.path.join(cache_dir, f"{os.path.basename(os.path.dirname(os.path.abspath(path)))}-{digest}.json")
+    # Named by content: template.yaml and destination/template.yaml differ in their digest.
+    cached = os.path.join(cache_dir, f"{os.path.basename(path).removesuffix('.yaml')}-{digest}.json")
     with open(f"{cached}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if os.path.exists(cached):
