@@ -89,7 +89,7 @@ mod tests {
     #[test]
     fn defaults_are_the_contracts() {
         let c = config(&[]).expect("valid");
-        assert_eq!(c.settings.destination.renditions.len(), 3);
+        assert_eq!(c.settings.destination().renditions.len(), 3);
         assert_eq!(c.max_input_bytes, DEFAULT_MAX_INPUT_BYTES);
         assert_eq!(c.max_input_pixels, DEFAULT_MAX_INPUT_PIXELS);
         assert_eq!(c.metrics_namespace, "S3CrossAccountTransform");
@@ -113,7 +113,7 @@ mod tests {
             }
         }
         let c = config(&[("RENDITIONS", ""), ("MAX_INPUT_PIXELS", "")]).expect("empty is unset");
-        assert_eq!(c.settings.destination.renditions.len(), 3);
+        assert_eq!(c.settings.destination().renditions.len(), 3);
         assert_eq!(c.max_input_pixels, DEFAULT_MAX_INPUT_PIXELS);
     }
 }

@@ -84,7 +84,7 @@ pub fn settings(data: &[u8]) {
                 name.len()
             );
             assert!(
-                !config.settings.destination.renditions.is_empty(),
+                !config.settings.destination().renditions.is_empty(),
                 "no renditions"
             );
         }

@@ -3,14 +3,17 @@
 //! Parsed once per cold start through [`Env`](crate::Env), the one reader of the environment:
 //! - [`SourceSettings`]: the trigger's bucket, prefix and owner (upload-url uses it alone);
 //! - [`DestinationSettings`]: one destination, exactly the fields of a route;
+//! - [`Routes`]: the destinations (`ROUTES`, else `DESTINATION_*` as the route `default`);
 //! - [`AssumeRoleSession`]: the session name and length, one for every destination;
 //! - [`Settings`]: the three together, the endpoint and the function name, and the loop rule.
 
 mod destination;
+mod routes;
 mod session;
 mod source;
 
 pub use destination::DestinationSettings;
+pub use routes::{DEFAULT_ROUTE, Route, RouteId, Routes};
 pub use session::{AssumeRoleSession, DEFAULT_SESSION_SECONDS, MAX_SESSION_SECONDS};
 pub use source::SourceSettings;
 
@@ -22,8 +25,8 @@ use crate::error::Error;
 pub struct Settings {
     /// The source side.
     pub source: SourceSettings,
-    /// The destination side.
-    pub destination: DestinationSettings,
+    /// The destinations: every route, in order (one, `default`, without `ROUTES`).
+    pub routes: Routes,
     /// How the writer role is assumed.
     pub session: AssumeRoleSession,
     /// `AWS_ENDPOINT_URL`: the standard SDK endpoint override (a local AWS); path-style S3 when set.
@@ -41,16 +44,27 @@ impl Settings {
     /// Same as [`Settings::from_lookup`], from an [`Env`] the caller also uses for its own settings.
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, Error> {
         let source = SourceSettings::from_env(env)?;
-        let destination = DestinationSettings::from_env(env)?;
+        let routes = Routes::from_env(env, &source)?;
         let session = AssumeRoleSession::from_env(env)?;
-        destination.check_loop(&source)?;
+        one_route_for_now(&routes, &source)?;
         Ok(Self {
             source,
-            destination,
+            routes,
             session,
             endpoint_url: env.endpoint_url()?,
             function_name: env.function_name(),
         })
+    }
+
+    /// The one destination: [`Settings::from_env`] refuses more than one route (see
+    /// [`one_route_for_now`]), so this is every key's.
+    pub fn destination(&self) -> &DestinationSettings {
+        &self
+            .routes
+            .iter()
+            .next()
+            .expect("Routes is never empty")
+            .destination
     }
 
     /// The name recorded in outputs' `generated-by` metadata and logs.
@@ -59,6 +73,34 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| fallback.to_owned())
     }
+}
+
+/// The functions write to one destination so far: fan-out to several routes (the contract's
+/// "unit of work") is not built yet. Until it is, `ROUTES` is parsed and checked in full, then
+/// refused at cold start unless it names one route taking every key under `SOURCE_PREFIX`, so
+/// that no key is silently written to fewer destinations than the operator configured.
+fn one_route_for_now(routes: &Routes, source: &SourceSettings) -> Result<(), Error> {
+    let mut iter = routes.iter();
+    let first = iter.next().expect("Routes is never empty");
+    if iter.next().is_some() {
+        return Err(Error::invalid_configuration(
+            "ROUTES",
+            format!(
+                "names {} routes; this version writes to one destination: keep one route (or use DESTINATION_*) until several destinations are available",
+                routes.len()
+            ),
+        ));
+    }
+    if first.source_prefix != source.prefix {
+        return Err(Error::invalid_configuration(
+            "ROUTES",
+            format!(
+                "route {}: source_prefix {:?} is narrower than SOURCE_PREFIX {:?}; this version's one route takes every key the pipeline reads: set it to SOURCE_PREFIX",
+                first.id, first.source_prefix, source.prefix
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ async fn run() -> Result<(), Error> {
     };
     println!(
         "{}",
-        json!({"step": "write", "as": format!("writer role {}", settings.destination.role_arn), "object": format!("s3://{}/{out_key}", dst.bucket()), "expected_bucket_owner": dst.expected_owner(), "result": result})
+        json!({"step": "write", "as": format!("writer role {}", settings.destination().role_arn), "object": format!("s3://{}/{out_key}", dst.bucket()), "expected_bucket_owner": dst.expected_owner(), "result": result})
     );
 
     // 3. The execution role writing directly must be refused.

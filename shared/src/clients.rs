@@ -58,7 +58,7 @@ impl Clients {
     pub async fn new(sdk: &SdkConfig, settings: &Settings) -> Self {
         Self {
             source: SourceS3::new(sdk, &settings.source),
-            destination: DestinationS3::new(sdk, &settings.destination, &settings.session).await,
+            destination: DestinationS3::new(sdk, settings.destination(), &settings.session).await,
         }
     }
 }

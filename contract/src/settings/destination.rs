@@ -53,35 +53,45 @@ impl DestinationSettings {
                 .unwrap_or_else(|| role_arn.account_id().clone()),
             region: env.typed("DESTINATION_REGION")?,
             kms_key_arn: env.typed("DESTINATION_KMS_KEY_ARN")?,
-            renditions: env
-                .parse("RENDITIONS", parse_renditions)?
-                .map_or_else(|| parse_renditions(DEFAULT_RENDITIONS), Ok)
-                .map_err(|problem| Error::invalid_configuration("RENDITIONS", problem))?,
+            renditions: Self::renditions_from_env(env)?,
             role_arn,
         })
+    }
+
+    /// `RENDITIONS`, or the contract's default when unset.
+    pub fn renditions_from_env<F: Fn(&str) -> Option<String>>(
+        env: &Env<F>,
+    ) -> Result<Vec<Rendition>, Error> {
+        env.parse("RENDITIONS", parse_renditions)?
+            .map_or_else(|| parse_renditions(DEFAULT_RENDITIONS), Ok)
+            .map_err(|problem| Error::invalid_configuration("RENDITIONS", problem))
     }
 
     /// The loop rule: writing into the bucket the pipeline reads is only safe when the two key
     /// ranges cannot overlap, or every output would trigger the pipeline again.
     pub fn check_loop(&self, source: &SourceSettings) -> Result<(), Error> {
+        match self.loop_problem(source) {
+            Some(problem) => Err(Error::invalid_configuration("DESTINATION_PREFIX", problem)),
+            None => Ok(()),
+        }
+    }
+
+    /// What breaks the loop rule, said of this destination's prefix; `None` when it holds.
+    pub fn loop_problem(&self, source: &SourceSettings) -> Option<String> {
         if source.bucket.as_ref() != Some(&self.bucket) {
-            return Ok(());
+            return None;
         }
         if self.prefix.is_empty() {
-            return Err(Error::invalid_configuration(
-                "DESTINATION_PREFIX",
-                "must be set when DESTINATION_BUCKET equals SOURCE_BUCKET, or outputs would trigger the pipeline again",
-            ));
+            return Some(
+                "must be set when the destination bucket is SOURCE_BUCKET, or outputs would trigger the pipeline again".into(),
+            );
         }
         if self.prefix.starts_with(&source.prefix) || source.prefix.starts_with(&self.prefix) {
-            return Err(Error::invalid_configuration(
-                "DESTINATION_PREFIX",
-                format!(
-                    "{:?} and SOURCE_PREFIX {:?} overlap in the same bucket (one is a prefix of the other), so outputs would trigger the pipeline again",
-                    self.prefix, source.prefix
-                ),
+            return Some(format!(
+                "{:?} and SOURCE_PREFIX {:?} overlap in the same bucket (one is a prefix of the other), so outputs would trigger the pipeline again",
+                self.prefix, source.prefix
             ));
         }
-        Ok(())
+        None
     }
 }

@@ -32,14 +32,15 @@ fn bad_variable(vars: &[(&str, &str)]) -> String {
 fn defaults_follow_the_contract() {
     let s = parse(&[]).expect("minimal settings parse");
     assert_eq!(
-        s.destination.account_id, "222222222222",
+        s.destination().account_id,
+        "222222222222",
         "owner defaults to the role's account"
     );
     assert_eq!(s.session.duration, Duration::from_secs(900));
     assert_eq!(s.session.name, "transform");
-    assert_eq!(s.destination.prefix, "");
-    assert_eq!(s.destination.region, None);
-    assert_eq!(s.destination.kms_key_arn, None);
+    assert_eq!(s.destination().prefix, "");
+    assert_eq!(s.destination().region, None);
+    assert_eq!(s.destination().kms_key_arn, None);
     assert_eq!(s.source.bucket, None);
     assert_eq!(s.source.account_id, None);
     assert_eq!(s.endpoint_url, None);
@@ -56,7 +57,7 @@ fn empty_means_unset() {
     ])
     .expect("empty values are unset");
     assert_eq!(s.endpoint_url, None);
-    assert_eq!(s.destination.account_id, "222222222222");
+    assert_eq!(s.destination().account_id, "222222222222");
     assert_eq!(s.session.duration, Duration::from_secs(900));
     assert_eq!(
         bad_variable(&[("DESTINATION_BUCKET", "")]),
@@ -152,11 +153,12 @@ fn identifiers_are_checked() {
     ])
     .expect("valid values");
     assert_eq!(
-        s.destination.account_id, "333333333333",
+        s.destination().account_id,
+        "333333333333",
         "an explicit owner wins"
     );
     assert_eq!(
-        s.destination.region.as_ref().map(|r| r.as_str()),
+        s.destination().region.as_ref().map(|r| r.as_str()),
         Some("eu-west-1")
     );
     assert_eq!(s.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
@@ -237,7 +239,7 @@ fn the_source_side_stands_alone() {
 #[test]
 fn the_destination_side_holds_a_routes_fields() {
     let s = parse(&[("RENDITIONS", "a:10x10:png")]).expect("valid");
-    let d = &s.destination;
+    let d = s.destination();
     assert_eq!(d.bucket, "dst-bucket");
     assert_eq!(d.role_arn.as_str(), ROLE);
     assert_eq!(d.external_id.expose(), "ext-id-1234");
@@ -250,5 +252,42 @@ fn the_destination_side_holds_a_routes_fields() {
     assert_eq!(
         bad_variable(&[("RENDITIONS", "thumb:200x200")]),
         "RENDITIONS"
+    );
+}
+
+#[test]
+fn one_route_in_routes_is_the_destination_and_several_are_refused_for_now() {
+    let route = r#"{"id": "cdn", "source_prefix": "", "bucket": "cdn-bucket", "role_arn": "arn:aws:iam::333333333333:role/w", "external_id": "route-ext-1"}"#;
+    let clear = [
+        ("DESTINATION_BUCKET", ""),
+        ("DESTINATION_ROLE_ARN", ""),
+        ("DESTINATION_EXTERNAL_ID", ""),
+    ];
+    let routes = format!("[{route}]");
+    let one = [&clear[..], &[("ROUTES", routes.as_str())]].concat();
+    let s = parse(&one).expect("one route");
+    assert_eq!(s.destination().bucket, "cdn-bucket");
+    assert_eq!(s.destination().account_id, "333333333333");
+
+    let second = route
+        .replace(r#""cdn""#, r#""b""#)
+        .replace("cdn-bucket", "other");
+    let routes = format!("[{route}, {second}]");
+    let two = [&clear[..], &[("ROUTES", routes.as_str())]].concat();
+    match parse(&two) {
+        Err(Error::InvalidConfiguration(p)) => {
+            assert_eq!(p.variable(), "ROUTES");
+            assert!(p.problem().contains("names 2 routes"), "{p:?}");
+        }
+        other => panic!("two routes must be refused until fan-out exists: {other:?}"),
+    }
+
+    let narrower = route.replace(r#""source_prefix": """#, r#""source_prefix": "a/""#);
+    let routes = format!("[{narrower}]");
+    let narrow = [&clear[..], &[("ROUTES", routes.as_str())]].concat();
+    assert_eq!(
+        bad_variable(&narrow),
+        "ROUTES",
+        "a route narrower than SOURCE_PREFIX"
     );
 }

@@ -45,7 +45,7 @@ impl Checker {
         Self {
             sts: aws_sdk_sts::Client::new(sdk),
             clients: Clients::new(sdk, &settings).await,
-            direct: execution_role_destination_client(sdk, &settings.destination),
+            direct: execution_role_destination_client(sdk, settings.destination()),
             settings,
             source_bucket,
         }
@@ -202,7 +202,7 @@ impl Checker {
     }
 
     async fn assume_role(&self) -> StepOutcome {
-        let dst = &self.settings.destination;
+        let dst = self.settings.destination();
         let session = &self.settings.session;
         match self.clients.destination.assume_role().await {
             Ok(expiry) => {

@@ -32,8 +32,8 @@ impl Pipeline {
     /// The renditions of `RENDITIONS` for `key`, or `None` when an output key would pass 1024
     /// bytes.
     fn wanted(&self, key: &str) -> Option<Vec<Wanted>> {
-        let renditions = &self.config.settings.destination.renditions;
-        let keys = output_keys(&self.config.settings.destination.prefix, key, renditions)?;
+        let renditions = &self.config.settings.destination().renditions;
+        let keys = output_keys(&self.config.settings.destination().prefix, key, renditions)?;
         Some(
             keys.into_iter()
                 .zip(renditions)
@@ -47,7 +47,7 @@ impl Pipeline {
 
     /// `{DESTINATION_PREFIX}{key}/`: where the renditions of `key` are.
     pub(super) fn folder_of(&self, key: &str) -> String {
-        format!("{}{key}/", self.config.settings.destination.prefix)
+        format!("{}{key}/", self.config.settings.destination().prefix)
     }
 
     pub(super) async fn created(&self, r: &Record, force: bool) -> Result<Outcome, Error> {
@@ -147,7 +147,7 @@ impl Pipeline {
             ..RecordMetrics::default()
         };
         let rendering_started = Instant::now();
-        let renditions = self.config.settings.destination.renditions.clone();
+        let renditions = self.config.settings.destination().renditions.clone();
         let limits = rendering::limits(self.config.max_input_bytes, self.config.max_input_pixels);
         let rendering = tokio::task::spawn_blocking(move || render(&body, &renditions, &limits))
             .await
