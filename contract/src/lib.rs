@@ -38,5 +38,7 @@ pub mod spec;
 pub use env::Env;
 pub use error::{Error, Side};
 pub use ids::{AccountId, BucketName, ExternalId, KmsKeyArn, Region, RoleArn, SessionName};
-pub use settings::{AssumeRoleSession, DestinationSettings, Settings, SourceSettings};
+pub use settings::{
+    AssumeRoleSession, DestinationSettings, Route, RouteId, Routes, Settings, SourceSettings,
+};
 pub use spec::{OutputFormat, Rendition, parse_renditions};

@@ -78,7 +78,7 @@ async fn run() -> Result<(), Error> {
     );
 
     // 2. Write as the assumed writer role.
-    let dst = &clients.destination;
+    let dst = clients.destination();
     let out_key = dst.output_key(&format!("{key}/copy"));
     let written = dst
         .put_object(&out_key)

@@ -1,10 +1,12 @@
-//! The two role-aware S3 clients, built once per cold start.
+//! The role-aware S3 clients, built once per cold start.
 //!
 //! - [`SourceS3`] acts as the function's own execution role (the `SdkConfig`'s credentials).
-//! - [`DestinationS3`] acts as the writer role of the destination account, through
-//!   `sts:AssumeRole` with the ExternalId. The provider does not cache; the client's identity
-//!   cache does, for the life of the warm container, refreshing ahead of expiry. Concurrent first
-//!   uses wait for one AssumeRole call instead of making one each.
+//! - [`DestinationS3`] acts as the writer role of a destination account, through
+//!   `sts:AssumeRole` with the ExternalId; one per route. The provider does not cache; the
+//!   identity cache does, for the life of the warm container, refreshing ahead of expiry.
+//!   Concurrent first uses wait for one AssumeRole call instead of making one each, and the
+//!   routes of one role (one `role_arn` and `external_id`) share one provider and one cache:
+//!   one AssumeRole per distinct role, however many routes use it. Nothing is fetched here.
 //!
 //! Both put `ExpectedBucketOwner` on every request when an owner is known (always, on the
 //! destination side).
@@ -24,7 +26,9 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use crate::classify::{Refusal, SideContext, classify};
 use crate::error::{Error, S3Call, Side};
 use crate::owner::ExpectedBucketOwner;
-use crate::settings::{AssumeRoleSession, DestinationSettings, Settings, SourceSettings};
+use crate::settings::{
+    AssumeRoleSession, DestinationSettings, RouteId, Routes, Settings, SourceSettings,
+};
 use contract::{AccountId, BucketName, KmsKeyArn, RoleArn};
 
 /// How long before expiry the cached assumed-role credentials are refreshed. The SDK's default
@@ -42,24 +46,105 @@ pub async fn load_sdk_config(endpoint_url: Option<&str>) -> SdkConfig {
     loader.load().await
 }
 
-/// Both clients of a pipeline function.
+/// The clients of a pipeline function: the source, and one destination per route.
 #[derive(Debug, Clone)]
 pub struct Clients {
     /// Reads the source bucket as the execution role.
     pub source: SourceS3,
-    /// Writes the destination bucket as the assumed writer role.
-    pub destination: DestinationS3,
+    /// Each route's destination client, in route order; never empty.
+    destinations: Vec<(RouteId, DestinationS3)>,
 }
 
 impl Clients {
-    /// Builds both clients from one `SdkConfig` (its region, credentials, HTTP client, time
-    /// source and endpoint) and the settings. Call once per cold start: each call makes a new
-    /// credentials cache, hence a new AssumeRole.
+    /// Builds every client from one `SdkConfig` (its region, credentials, HTTP client, time
+    /// source and endpoint) and the settings. Call once per cold start: each call makes new
+    /// credentials caches, hence new AssumeRoles.
     pub async fn new(sdk: &SdkConfig, settings: &Settings) -> Self {
-        Self {
-            source: SourceS3::new(sdk, &settings.source),
-            destination: DestinationS3::new(sdk, settings.destination(), &settings.session).await,
+        Self::with_routes(sdk, &settings.source, &settings.routes, &settings.session).await
+    }
+
+    /// [`Clients::new`] from the parts: the source, every route, the AssumeRole session.
+    pub async fn with_routes(
+        sdk: &SdkConfig,
+        source: &SourceSettings,
+        routes: &Routes,
+        session: &AssumeRoleSession,
+    ) -> Self {
+        // One provider and identity cache per distinct role, shared by its routes' clients.
+        let mut roles: Vec<(&DestinationSettings, DestinationBase)> = Vec::new();
+        let mut destinations = Vec::with_capacity(routes.len());
+        for route in routes {
+            let dst = &route.destination;
+            let same_role = |(other, _): &&(&DestinationSettings, DestinationBase)| {
+                other.role_arn == dst.role_arn && other.external_id == dst.external_id
+            };
+            let base = match roles.iter().find(same_role) {
+                Some((_, base)) => base.clone(),
+                None => {
+                    let base = DestinationBase::new(sdk, dst, session).await;
+                    roles.push((dst, base.clone()));
+                    base
+                }
+            };
+            destinations.push((route.id.clone(), DestinationS3::from_base(base, dst)));
         }
+        Self {
+            source: SourceS3::new(sdk, source),
+            destinations,
+        }
+    }
+
+    /// The destination client while one route is served: the first route's (settings refuse
+    /// several routes until the pipeline fans out).
+    pub fn destination(&self) -> &DestinationS3 {
+        &self.destinations[0].1
+    }
+
+    /// Each route's destination client, in route order.
+    pub fn destinations(&self) -> impl Iterator<Item = (&RouteId, &DestinationS3)> {
+        self.destinations.iter().map(|(id, d)| (id, d))
+    }
+
+    /// The destination client of route `id`.
+    pub fn destination_of(&self, id: &str) -> Option<&DestinationS3> {
+        self.destinations
+            .iter()
+            .find(|(route, _)| route.as_str() == id)
+            .map(|(_, d)| d)
+    }
+}
+
+/// What the routes of one role share: the AssumeRole provider and the S3 configuration holding
+/// it with one identity cache (a clone of the builder keeps the same cache).
+#[derive(Debug, Clone)]
+struct DestinationBase {
+    provider: SharedCredentialsProvider,
+    config: aws_sdk_s3::config::Builder,
+}
+
+impl DestinationBase {
+    /// The assume-role provider (STS in the function's region, through the `SdkConfig`'s
+    /// endpoint and HTTP client) of `dst`'s role, and a configuration caching its credentials.
+    async fn new(sdk: &SdkConfig, dst: &DestinationSettings, session: &AssumeRoleSession) -> Self {
+        // No session tags, no SourceIdentity: the trust policy would need sts:TagSession or
+        // sts:SetSourceIdentity. The session name identifies the function in CloudTrail.
+        let provider = SharedCredentialsProvider::new(
+            AssumeRoleProvider::builder(dst.role_arn.as_str())
+                .external_id(dst.external_id.expose())
+                .session_name(session.name.as_str())
+                .session_length(session.duration)
+                .configure(sdk)
+                .build()
+                .await,
+        );
+        let config = s3_config(sdk)
+            .credentials_provider(provider.clone())
+            .identity_cache(
+                IdentityCache::lazy()
+                    .buffer_time(CREDENTIALS_REFRESH_AHEAD)
+                    .build(),
+            );
+        Self { provider, config }
     }
 }
 
@@ -144,31 +229,21 @@ pub struct DestinationS3 {
 }
 
 impl DestinationS3 {
-    /// Builds the assume-role provider (STS in the function's region, through the `SdkConfig`'s
-    /// endpoint and HTTP client) and the S3 client in `DESTINATION_REGION`.
+    /// The client of one destination with a role of its own (its own AssumeRole provider and
+    /// credentials cache), in `DESTINATION_REGION`.
     pub async fn new(
         sdk: &SdkConfig,
         dst: &DestinationSettings,
         session: &AssumeRoleSession,
     ) -> Self {
-        // No session tags, no SourceIdentity: the trust policy would need sts:TagSession or
-        // sts:SetSourceIdentity. The session name identifies the function in CloudTrail.
-        let provider = SharedCredentialsProvider::new(
-            AssumeRoleProvider::builder(dst.role_arn.as_str())
-                .external_id(dst.external_id.expose())
-                .session_name(session.name.as_str())
-                .session_length(session.duration)
-                .configure(sdk)
-                .build()
-                .await,
-        );
-        let mut base = s3_config(sdk)
-            .credentials_provider(provider.clone())
-            .identity_cache(
-                IdentityCache::lazy()
-                    .buffer_time(CREDENTIALS_REFRESH_AHEAD)
-                    .build(),
-            );
+        Self::from_base(DestinationBase::new(sdk, dst, session).await, dst)
+    }
+
+    /// The client of `dst` on a role's shared provider and cache: its own region, bucket,
+    /// prefix, KMS key and expected owner.
+    fn from_base(base: DestinationBase, dst: &DestinationSettings) -> Self {
+        let DestinationBase { provider, config } = base;
+        let mut base = config;
         if let Some(region) = &dst.region {
             base = base.region(Region::new(region.to_string()));
         }

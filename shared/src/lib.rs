@@ -41,4 +41,6 @@ pub use env::Env;
 pub use error::{Error, Side};
 pub use failure::Failure;
 pub use ids::{AccountId, BucketName, ExternalId, KmsKeyArn, Region, RoleArn, SessionName};
-pub use settings::{AssumeRoleSession, DestinationSettings, Settings, SourceSettings};
+pub use settings::{
+    AssumeRoleSession, DestinationSettings, Route, RouteId, Routes, Settings, SourceSettings,
+};

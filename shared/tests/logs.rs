@@ -34,7 +34,7 @@ async fn no_credential_reaches_the_logs() {
     let good = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
     let clients = Clients::new(&sdk, &good).await;
     clients
-        .destination
+        .destination()
         .put_object("ok.jpg")
         .body(ByteStream::from_static(b"x"))
         .send()
@@ -51,12 +51,12 @@ async fn no_credential_reaches_the_logs() {
     let refused = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
     let clients = Clients::new(&sdk, &refused).await;
     let err = clients
-        .destination
+        .destination()
         .put_object("no.jpg")
         .body(ByteStream::from_static(b"x"))
         .send()
         .await
-        .map_err(|e| clients.destination.refusal(e, "PutObject", "no.jpg"))
+        .map_err(|e| clients.destination().refusal(e, "PutObject", "no.jpg"))
         .expect_err("refused");
     tracing::error!(error = ?err, "logged as a function would log it");
     // What the subscriber drops on purpose (see init_logging_with_writer).

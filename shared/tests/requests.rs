@@ -10,7 +10,9 @@ use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
 use cross_account_s3::error::ErrorKind;
-use cross_account_s3::{Clients, Error, Refusal, Settings};
+use cross_account_s3::{
+    AssumeRoleSession, Clients, Env, Error, Refusal, Routes, Settings, SourceSettings,
+};
 
 const EXEC_KEY: &str = "ASIAEXECUTIONROLE";
 const EXEC_SECRET: &str = "execution-role-secret"; // testkit::offline_sdk_config's
@@ -52,6 +54,11 @@ fn any_request() -> http::Request<SdkBody> {
 
 /// STS's answer to AssumeRole: credentials valid until 2026-01-01T01:00:00Z.
 fn assume_role_ok() -> ReplayEvent {
+    assume_role_answer(ASSUMED_KEY)
+}
+
+/// STS's answer to AssumeRole with the access key `key` (secret and token as the writer's).
+fn assume_role_answer(key: &str) -> ReplayEvent {
     ReplayEvent::new(
         any_request(),
         response(
@@ -64,7 +71,7 @@ fn assume_role_ok() -> ReplayEvent {
       <Arn>arn:aws:sts::222222222222:assumed-role/writer/my-transform</Arn>
     </AssumedRoleUser>
     <Credentials>
-      <AccessKeyId>{ASSUMED_KEY}</AccessKeyId>
+      <AccessKeyId>{key}</AccessKeyId>
       <SecretAccessKey>{ASSUMED_SECRET}</SecretAccessKey>
       <SessionToken>{ASSUMED_TOKEN}</SessionToken>
       <Expiration>2026-01-01T01:00:00Z</Expiration>
@@ -118,7 +125,7 @@ fn form_body(request: &HttpRequest) -> String {
 }
 
 async fn put(clients: &Clients, key: &str) -> Result<(), Refusal> {
-    let dst = &clients.destination;
+    let dst = clients.destination();
     dst.put_object(key)
         .body(ByteStream::from_static(b"rendition"))
         .send()
@@ -192,7 +199,7 @@ async fn every_destination_request_carries_the_owner_and_the_assumed_identity() 
     );
     let replay = StaticReplayClient::new(vec![assume_role_ok(), s3_ok(), s3_ok(), s3_ok(), list]);
     let clients = Clients::new(&sdk(&replay).await, &settings(&[])).await;
-    let dst = &clients.destination;
+    let dst = clients.destination();
     put(&clients, "a/thumb.jpg").await.expect("put");
     dst.head_object("a/thumb.jpg").send().await.expect("head");
     dst.delete_object("a/thumb.jpg")
@@ -475,6 +482,117 @@ async fn a_source_403_names_the_execution_role_policy() {
         assert!(
             message.contains(expected),
             "{expected:?} missing from: {message}"
+        );
+    }
+}
+
+/// Three routes: `cdn` and `web` with one writer role (and ExternalId) into two buckets of
+/// account 222222222222, `archive` with another role in 333333333333 and eu-west-1.
+fn three_routes() -> (SourceSettings, Routes, AssumeRoleSession) {
+    let routes = r#"[
+      {"id": "cdn", "source_prefix": "", "bucket": "cdn-bucket", "role_arn": "arn:aws:iam::222222222222:role/writer", "external_id": "shared-external-id"},
+      {"id": "web", "source_prefix": "", "bucket": "web-bucket", "role_arn": "arn:aws:iam::222222222222:role/writer", "external_id": "shared-external-id"},
+      {"id": "archive", "source_prefix": "", "bucket": "archive-bucket", "role_arn": "arn:aws:iam::333333333333:role/archiver", "external_id": "archive-external-id", "region": "eu-west-1"}
+    ]"#;
+    let vars: HashMap<&str, &str> = HashMap::from([
+        ("ROUTES", routes),
+        ("AWS_LAMBDA_FUNCTION_NAME", "my transform"),
+    ]);
+    let env = Env::new(|k: &str| vars.get(k).map(|v| (*v).to_owned()));
+    let source = SourceSettings::from_env(&env).expect("source");
+    let routes = Routes::from_env(&env, &source).expect("three routes");
+    let session = AssumeRoleSession::from_env(&env).expect("session");
+    (source, routes, session)
+}
+
+async fn put_via(clients: &Clients, route: &str, key: &str) {
+    let dst = clients.destination_of(route).expect("a client per route");
+    dst.put_object(key)
+        .body(ByteStream::from_static(b"rendition"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put via {route}: {e:?}"));
+}
+
+#[tokio::test]
+async fn each_route_has_its_owner_and_role_and_routes_of_one_role_share_one_assume_role() {
+    const ARCHIVE_KEY: &str = "ASIAASSUMEDARCHIVER";
+    let replay = StaticReplayClient::new(vec![
+        assume_role_ok(),
+        s3_ok(),
+        s3_ok(),
+        assume_role_answer(ARCHIVE_KEY),
+        s3_ok(),
+        s3_ok(),
+        s3_ok(),
+    ]);
+    let (source, routes, session) = three_routes();
+    let clients = Clients::with_routes(&sdk(&replay).await, &source, &routes, &session).await;
+    let ids: Vec<&str> = clients.destinations().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["cdn", "web", "archive"]);
+    put_via(&clients, "cdn", "a.jpg").await;
+    put_via(&clients, "web", "a.jpg").await;
+    put_via(&clients, "archive", "a.jpg").await;
+    put_via(&clients, "cdn", "b.jpg").await;
+    put_via(&clients, "archive", "b.jpg").await;
+
+    let requests: Vec<&HttpRequest> = replay.actual_requests().collect();
+    assert_eq!(
+        requests.len(),
+        7,
+        "two AssumeRoles (one per distinct role), five PutObjects"
+    );
+    let (writer, archiver) = (form_body(requests[0]), form_body(requests[3]));
+    for (body, role, external_id) in [
+        (&writer, "role%2Fwriter", "ExternalId=shared-external-id"),
+        (
+            &archiver,
+            "role%2Farchiver",
+            "ExternalId=archive-external-id",
+        ),
+    ] {
+        assert!(
+            body.contains("Action=AssumeRole") && body.contains(role),
+            "{body}"
+        );
+        assert!(
+            body.contains(external_id),
+            "{external_id} missing from {body}"
+        );
+    }
+    // (request, bucket, owner, signing key, region) of each PutObject, in order.
+    let expected = [
+        (1, "cdn-bucket", "222222222222", ASSUMED_KEY, "us-east-1"),
+        (2, "web-bucket", "222222222222", ASSUMED_KEY, "us-east-1"),
+        (
+            4,
+            "archive-bucket",
+            "333333333333",
+            ARCHIVE_KEY,
+            "eu-west-1",
+        ),
+        (5, "cdn-bucket", "222222222222", ASSUMED_KEY, "us-east-1"),
+        (
+            6,
+            "archive-bucket",
+            "333333333333",
+            ARCHIVE_KEY,
+            "eu-west-1",
+        ),
+    ];
+    for (i, bucket, owner, key, region) in expected {
+        let put = requests[i];
+        assert!(put.uri().contains(bucket), "request {i}: {}", put.uri());
+        assert!(put.uri().contains(region), "request {i}: {}", put.uri());
+        assert_eq!(
+            header(put, "x-amz-expected-bucket-owner"),
+            Some(owner),
+            "request {i}"
+        );
+        let auth = header(put, "authorization").expect("signed");
+        assert!(
+            auth.contains(&format!("Credential={key}/")) && auth.contains(region),
+            "request {i} signed by its route's role in its region: {auth}"
         );
     }
 }

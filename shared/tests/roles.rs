@@ -60,7 +60,7 @@ async fn destination_object(pipeline: &Provisioned, key: &str) -> Option<Vec<u8>
 }
 
 async fn write(clients: &Clients, key: &str, body: &'static [u8]) -> Result<(), Refusal> {
-    let dst = &clients.destination;
+    let dst = clients.destination();
     dst.put_object(key)
         .body(ByteStream::from_static(body))
         .if_none_match("*")
@@ -139,7 +139,7 @@ async fn the_assumed_writer_role_writes_the_destination() {
         ..PipelineOptions::tagged("writer-writes")
     });
     let clients = clients_for(&pipeline, &[]).await;
-    let key = clients.destination.output_key("cat.jpg/thumb.jpg");
+    let key = clients.destination().output_key("cat.jpg/thumb.jpg");
     assert_eq!(key, "renditions/cat.jpg/thumb.jpg");
     write(&clients, &key, b"thumbnail")
         .await
@@ -154,7 +154,7 @@ async fn the_assumed_writer_role_writes_the_destination() {
     assert!(matches!(again, Refusal::PreconditionFailed), "{again:?}");
 
     // Head and delete as the writer role; a missing key then reads as 404 (s3:ListBucket).
-    let dst = &clients.destination;
+    let dst = clients.destination();
     dst.head_object(&key)
         .send()
         .await
@@ -185,7 +185,7 @@ async fn the_writer_role_cannot_read_the_source() {
     upload_source(&pipeline, "secret.jpg", b"private").await;
     let clients = clients_for(&pipeline, &[]).await;
     let err = clients
-        .destination
+        .destination()
         .client()
         .get_object()
         .bucket(&pipeline.source.bucket)

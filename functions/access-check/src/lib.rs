@@ -204,7 +204,7 @@ impl Checker {
     async fn assume_role(&self) -> StepOutcome {
         let dst = self.settings.destination();
         let session = &self.settings.session;
-        match self.clients.destination.assume_role().await {
+        match self.clients.destination().assume_role().await {
             Ok(expiry) => {
                 let minutes = expiry
                     .and_then(|t| t.duration_since(SystemTime::now()).ok())
@@ -223,7 +223,7 @@ impl Checker {
     }
 
     async fn destination_owner(&self) -> StepOutcome {
-        let dst = &self.clients.destination;
+        let dst = self.clients.destination();
         let (bucket, owner) = (dst.bucket(), dst.expected_owner());
         // The whole bucket: the writer role's s3:ListBucket has no prefix condition.
         let checked = dst
@@ -269,7 +269,7 @@ impl Checker {
     }
 
     async fn destination_write(&self) -> StepOutcome {
-        let dst = &self.clients.destination;
+        let dst = self.clients.destination();
         let nanos = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -321,7 +321,7 @@ impl Checker {
     }
 
     async fn direct_write_denied(&self) -> StepOutcome {
-        let dst = &self.clients.destination;
+        let dst = self.clients.destination();
         let key = dst.output_key("access-check-direct-write-probe");
         // If-Match "0" matches no object: even a role allowed to write leaves nothing behind.
         let attempt = self

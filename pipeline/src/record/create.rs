@@ -65,7 +65,7 @@ impl Pipeline {
                 let current = self.current(&r.bucket, &key).await?;
                 let found = match &wanted {
                     Some(_) => {
-                        destination::folder(&self.clients.destination, &self.folder_of(&key))
+                        destination::folder(self.clients.destination(), &self.folder_of(&key))
                             .await?
                     }
                     None => vec![],
@@ -269,7 +269,7 @@ impl Pipeline {
         p: &Provenance<'_>,
         object: &SourceObject,
     ) -> Result<Wrote, Error> {
-        let dst = &self.clients.destination;
+        let dst = self.clients.destination();
         let meta = metadata_map(p, &out.rendition);
         for _attempt in 0..2 {
             let content_type = out.rendition.format.content_type();
@@ -313,7 +313,8 @@ impl Pipeline {
     pub(super) async fn delete_all(&self, deletes: &[Delete]) -> Result<Vec<String>, Error> {
         let mut deleted = Vec::new();
         for d in deletes {
-            if let Conditional::Done(_) = destination::delete(&self.clients.destination, d).await? {
+            if let Conditional::Done(_) = destination::delete(self.clients.destination(), d).await?
+            {
                 deleted.push(d.key.clone());
             }
         }

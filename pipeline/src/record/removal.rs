@@ -20,7 +20,7 @@ impl Pipeline {
         // encoded); the renditions are read before the source, so a re-upload that lands in
         // between is seen either as a current source or as renditions replaced since the read
         // (whose conditional delete then fails and keeps them).
-        let dst = &self.clients.destination;
+        let dst = self.clients.destination();
         let mut chosen = None;
         for key in r.key.candidates() {
             let found = destination::folder(dst, &self.folder_of(key)).await?;
