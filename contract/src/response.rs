@@ -161,7 +161,41 @@ impl OutputInfo {
     }
 }
 
-/// The RESULT of one record.
+/// The `route` of a RESULT (the contract's "Several destinations").
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ResultRoute {
+    /// No `route` field: `render`'s RESULTs, which go to no destination.
+    #[default]
+    Absent,
+    /// `"route": null`: a RESULT decided before any route (`test-event`, `ignored-event`,
+    /// `own-output`, `no-route`), one per record.
+    RouteLess,
+    /// `"route": "<id>"`: the route this RESULT is of (`default` without `ROUTES`).
+    Route(String),
+}
+
+impl ResultRoute {
+    /// The RESULT of `disposition` on route `id`, or route-less when the disposition is decided
+    /// before any route is.
+    pub fn of(disposition: &Disposition, id: &str) -> Self {
+        match disposition {
+            Disposition::Skipped(Skip::TestEvent | Skip::IgnoredEvent | Skip::OwnOutput) => {
+                Self::RouteLess
+            }
+            _ => Self::Route(id.to_owned()),
+        }
+    }
+
+    /// The route's id, if the RESULT is of one.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Route(id) => Some(id),
+            Self::Absent | Self::RouteLess => None,
+        }
+    }
+}
+
+/// The RESULT of one record (on one route).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordResult {
     /// Source bucket (null for the test event and `render`).
@@ -170,6 +204,8 @@ pub struct RecordResult {
     pub key: Option<String>,
     /// Source version id, or null.
     pub version_id: Option<String>,
+    /// The route it is of (absent until a pipeline sets it; `render` never does).
+    pub route: ResultRoute,
     /// What happened, and why.
     pub disposition: Disposition,
     /// The outputs written or deleted (`[]` for skipped and rejected).
@@ -188,6 +224,7 @@ impl RecordResult {
             bucket,
             key,
             version_id,
+            route: ResultRoute::Absent,
             disposition,
             outputs: vec![],
         }
@@ -196,10 +233,15 @@ impl RecordResult {
 
 impl Serialize for RecordResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("RecordResult", 6)?;
+        let mut s = serializer.serialize_struct("RecordResult", 7)?;
         s.serialize_field("bucket", &self.bucket)?;
         s.serialize_field("key", &self.key)?;
         s.serialize_field("version_id", &self.version_id)?;
+        match &self.route {
+            ResultRoute::Absent => s.skip_field("route")?,
+            ResultRoute::RouteLess => s.serialize_field("route", &None::<&str>)?,
+            ResultRoute::Route(id) => s.serialize_field("route", id)?,
+        }
         s.serialize_field("status", self.disposition.status())?;
         s.serialize_field("reason", &self.disposition.reason())?;
         s.serialize_field("outputs", &self.outputs)?;
@@ -279,6 +321,39 @@ mod tests {
         assert_eq!(
             Disposition::Rejected(Reject::Corrupt).label(),
             "rejected/corrupt"
+        );
+    }
+}
+
+#[cfg(test)]
+mod route_tests {
+    use super::*;
+
+    #[test]
+    fn a_results_route_is_absent_null_or_its_id() {
+        let mut r = RecordResult::new(None, Some("k".into()), None, Disposition::Written);
+        let json = |r: &RecordResult| serde_json::to_value(r).expect("serialises");
+        assert!(
+            json(&r).get("route").is_none(),
+            "render's RESULTs have no route"
+        );
+        r.route = ResultRoute::of(&r.disposition, "cdn");
+        assert_eq!(json(&r)["route"], "cdn");
+        for skip in [Skip::TestEvent, Skip::IgnoredEvent, Skip::OwnOutput] {
+            let d = Disposition::Skipped(skip);
+            assert_eq!(
+                ResultRoute::of(&d, "cdn"),
+                ResultRoute::RouteLess,
+                "{skip:?}"
+            );
+            r.route = ResultRoute::RouteLess;
+            assert_eq!(json(&r)["route"], serde_json::Value::Null);
+        }
+        let gone = Disposition::Skipped(Skip::Gone);
+        assert_eq!(
+            ResultRoute::of(&gone, "cdn").id(),
+            Some("cdn"),
+            "decided per route"
         );
     }
 }

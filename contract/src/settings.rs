@@ -59,12 +59,12 @@ impl Settings {
     /// The one destination: [`Settings::from_env`] refuses more than one route (see
     /// [`one_route_for_now`]), so this is every key's.
     pub fn destination(&self) -> &DestinationSettings {
-        &self
-            .routes
-            .iter()
-            .next()
-            .expect("Routes is never empty")
-            .destination
+        &self.only_route().destination
+    }
+
+    /// The one route served so far ([`Settings::from_env`] refuses more).
+    pub fn only_route(&self) -> &Route {
+        self.routes.iter().next().expect("Routes is never empty")
     }
 
     /// The name recorded in outputs' `generated-by` metadata and logs.

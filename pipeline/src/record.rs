@@ -24,7 +24,7 @@ use cross_account_s3::{Clients, Error};
 
 use crate::config::Config;
 use crate::event::{Item, Kind, Record};
-use crate::response::{Disposition, RecordResult, Skip};
+use crate::response::{Disposition, RecordResult, ResultRoute, Skip};
 
 /// Figures of one record, for logs and metrics.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -110,8 +110,16 @@ impl Pipeline {
     }
 
     /// Handles one item of an event; `force` re-renders renditions that are current (Batch
-    /// Operations' `force` argument; the order of decisions still holds).
+    /// Operations' `force` argument; the order of decisions still holds). The RESULT names
+    /// its route (the one route served so far), or none when decided before any route.
     pub async fn handle(&self, item: &Item, force: bool) -> Result<Outcome, Error> {
+        let mut outcome = self.handle_on_route(item, force).await?;
+        let route = &self.config.settings.only_route().id;
+        outcome.result.route = ResultRoute::of(&outcome.result.disposition, route.as_str());
+        Ok(outcome)
+    }
+
+    async fn handle_on_route(&self, item: &Item, force: bool) -> Result<Outcome, Error> {
         let skipped = |bucket: &str, key: &str, version: &Option<String>, skip| {
             Ok(Outcome::of(RecordResult::new(
                 Some(bucket.to_owned()),

@@ -31,6 +31,7 @@ pub async fn handle_reported(
                 r.version_id.as_deref(),
             );
             let (status, reason) = (r.disposition.status(), r.disposition.reason());
+            let route = r.route.id();
             let m = &o.metrics;
             let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
             let (read_ms, transform_ms, write_ms) = (ms(m.read), ms(m.transform), ms(m.write));
@@ -42,6 +43,7 @@ pub async fn handle_reported(
                     bucket,
                     key,
                     version,
+                    route,
                     status,
                     reason,
                     detail,
@@ -56,6 +58,7 @@ pub async fn handle_reported(
                     bucket,
                     key,
                     version,
+                    route,
                     status,
                     reason,
                     detail,
@@ -73,7 +76,8 @@ pub async fn handle_reported(
             emit(&emf(&pipeline.config().metrics_namespace, r, m, now));
         }
         Err(e) => {
-            tracing::error!(request_id, record = describe(item), error_type = e.error_type(), error = %e, "record failed");
+            let route = pipeline.config().settings.only_route().id.as_str();
+            tracing::error!(request_id, record = describe(item), route, error_type = e.error_type(), error = %e, "record failed");
         }
     }
     outcome

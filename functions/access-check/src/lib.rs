@@ -56,10 +56,13 @@ impl Checker {
     pub async fn run(&self, event: &Value) -> Report {
         let mut steps = Vec::with_capacity(STEPS.len());
         let mut stopped_by: Option<Step> = None;
+        let route = &self.settings.only_route().id;
         for step in STEPS {
+            let route = step.of_a_route().then(|| route.to_string());
             if let Some(blocker) = stopped_by {
                 steps.push(StepReport {
                     step,
+                    route,
                     ok: false,
                     severity: step.severity(),
                     detail: format!("not run: {} failed", blocker.id()),
@@ -81,6 +84,7 @@ impl Checker {
             let report = match outcome {
                 Ok(detail) => StepReport {
                     step,
+                    route,
                     ok: true,
                     severity: step.severity(),
                     detail,
@@ -92,6 +96,7 @@ impl Checker {
                     }
                     StepReport {
                         step,
+                        route,
                         ok: false,
                         severity: step.severity(),
                         detail,
@@ -101,6 +106,7 @@ impl Checker {
             };
             tracing::info!(
                 step = step.id(),
+                route = report.route.as_deref(),
                 ok = report.ok,
                 detail = report.detail,
                 hint = report.hint.as_deref(),

@@ -42,6 +42,11 @@ impl Step {
         }
     }
 
+    /// Whether the step checks a route (a destination) rather than the function itself.
+    pub(crate) fn of_a_route(self) -> bool {
+        !matches!(self, Step::CallerIdentity | Step::SourceRead)
+    }
+
     /// Fixed per step: only `direct-write-denied` is a warning.
     pub(crate) fn severity(self) -> Severity {
         if self == Step::DirectWriteDenied {
@@ -67,6 +72,9 @@ pub enum Severity {
 pub struct StepReport {
     /// The step's fixed id.
     pub step: Step,
+    /// The route it checks (`default` without `ROUTES`); null for `caller-identity` and
+    /// `source-read`, which are the pipeline's, not a route's.
+    pub route: Option<String>,
     /// Whether it passed.
     pub ok: bool,
     /// Fixed per step.

@@ -72,6 +72,15 @@ async fn a_sound_setup_passes_every_step_and_leaves_nothing_behind() {
     let json = serde_json::to_value(&report).expect("serialises");
     assert_eq!(json["steps"][0]["step"], "caller-identity");
     assert_eq!(json["steps"][5]["severity"], "warning");
+    let routes: Vec<&serde_json::Value> = (0..6).map(|i| &json["steps"][i]["route"]).collect();
+    assert_eq!(
+        routes,
+        [&serde_json::Value::Null, &serde_json::Value::Null]
+            .into_iter()
+            .chain([&serde_json::json!("default"); 4])
+            .collect::<Vec<_>>(),
+        "the function's two steps are route-less, the route's four name it"
+    );
 
     let listed = local_aws()
         .admin_s3(Account::Destination)

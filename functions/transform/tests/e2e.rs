@@ -156,6 +156,11 @@ async fn eventbridge_events_create_and_delete() {
     let created = h.result(h.event("eventbridge-object-created.json")).await;
     assert_eq!(status(&created).0, "written", "{created}");
     assert_eq!(created["key"], json!(HELLO));
+    assert_eq!(
+        created["route"],
+        json!("default"),
+        "without ROUTES, the one route"
+    );
 
     // The same object again: already current. (The fallback from an encoded key to its decoding
     // cannot be shown here: moto refuses the signature of keys holding %; see the README.)
@@ -169,6 +174,7 @@ async fn eventbridge_events_create_and_delete() {
         ("deleted".into(), Value::Null),
         "{deleted}"
     );
+    assert_eq!(deleted["route"], json!("default"));
     assert!(h.destination_keys().await.is_empty());
 }
 
@@ -182,7 +188,8 @@ async fn skips_follow_the_contract() {
         .expect("succeeds");
     assert_eq!(
         test_event,
-        json!({"results": [{"bucket": null, "key": null, "version_id": null, "status": "skipped", "reason": "test-event", "outputs": []}]})
+        json!({"results": [{"bucket": null, "key": null, "version_id": null, "route": null, "status": "skipped", "reason": "test-event", "outputs": []}]}),
+        "a test event is route-less"
     );
 
     // Never uploaded.
