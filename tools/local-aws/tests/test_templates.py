@@ -122,7 +122,8 @@ class Resolve(unittest.TestCase):
         self.assertNotIn("UrlValue", self.resolve()["Outputs"])
 
     def test_function_environments_are_the_stacks(self):
-        env = templates.environments(TEMPLATE, {"Bucket": "b", "Mode": "SQS"}, PSEUDO)
+        given = {"Bucket": "b", "Mode": "SQS"}
+        env = templates.environments(templates.resolve(TEMPLATE, given, PSEUDO), given, PSEUDO)
         self.assertEqual(env, {"Fn": {"BUCKET": "b", "MODE": "other", "FIXED": "x"}})
 
     def test_a_missing_or_unknown_parameter_is_named(self):

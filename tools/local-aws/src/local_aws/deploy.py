@@ -20,6 +20,7 @@ never by writing a policy in Python:
 """
 
 import ast
+import copy
 import io
 import json
 import os
@@ -100,7 +101,7 @@ def create_stack(state, account, name, template, parameters):
     }
     not_created = {k: v["Type"] for k, v in body["Resources"].items() if k not in created}
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    environments = templates.environments(template, parameters, pseudo)
+    environments = templates.environments(body, parameters, pseudo)
     return {"outputs": outputs, "resources": created, "not_created": not_created, "environments": environments}
 
 
@@ -135,7 +136,7 @@ def settle_roles(state, account, stack):
             policies[logical_id][policy_name] = document
         trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
         trust = deployed_document(trust)
-        trusts[logical_id] = json.loads(json.dumps(trust))
+        trusts[logical_id] = copy.deepcopy(trust)
         changed = False
         for statement in trust["Statement"]:
             principal = statement.get("Principal", {})

@@ -238,14 +238,15 @@ def resolve(template, given, pseudo):
     return out
 
 
-def environments(template, given, pseudo):
+def environments(resolved, given, pseudo):
     """Each function's environment (logical id -> variables) as the stack defines it: the
-    resolved template's `Environment`, every value evaluated from the stack's parameters.
-    (moto's Lambda API answers SignatureDoesNotMatch to every signed request while IAM is
-    enforced, so the deployed configuration cannot be read back from it.)"""
-    resolver = Resolver(template, parameter_values(template, given, pseudo))
+    `Environment` of `resolved` (what `resolve` made of the template for this stack), every
+    value evaluated from the stack's parameters. (moto's Lambda API answers
+    SignatureDoesNotMatch to every signed request while IAM is enforced, so the deployed
+    configuration cannot be read back from it.)"""
+    resolver = Resolver(resolved, parameter_values(resolved, given, pseudo))
     found = {}
-    for name, resource in resolve(template, given, pseudo)["Resources"].items():
+    for name, resource in resolved["Resources"].items():
         if resource["Type"] == "AWS::Lambda::Function":
             variables = resource["Properties"].get("Environment", {}).get("Variables", {})
             found[name] = {k: str(resolver.constant(v, f"{name}.{k}")) for k, v in variables.items()}
