@@ -194,6 +194,68 @@ pub fn task_result(task_id: Option<&str>, outcome: TaskOutcome<'_>) -> S3BatchJo
     result
 }
 
+/// What one task came to on one route (`None`: a route-less RESULT or an error before any
+/// route).
+pub type RoutedOutcome<'a> = (Option<&'a str>, TaskOutcome<'a>);
+
+/// The result of one task of a deployment with `ROUTES` (the contract's "Several
+/// destinations"): a lone route-less outcome as [`task_result`] says; otherwise each route's
+/// part `id=status[/reason]` (a failed route: `id=<errorType>`) joined by `; `, then each
+/// rejection detail and failure message once as `; <id>: <text>`. `Succeeded` when every route
+/// succeeded, else `PermanentFailure` when any route's error is permanent, else
+/// `TemporaryFailure`; at most 1,024 bytes, cut at a character boundary.
+pub fn routed_task_result(
+    task_id: Option<&str>,
+    outcomes: &[RoutedOutcome<'_>],
+) -> S3BatchJobResult {
+    if let [(None, outcome)] = outcomes {
+        return task_result(task_id, *outcome);
+    }
+    let mut parts = Vec::with_capacity(outcomes.len());
+    let mut texts: Vec<(&str, String)> = Vec::new();
+    let (mut failed, mut permanent) = (false, false);
+    for (route, outcome) in outcomes {
+        let id = route.unwrap_or("-");
+        let (part, text) = match outcome {
+            Ok((result, detail)) => (
+                result.disposition.label(),
+                match result.disposition {
+                    Disposition::Rejected(_) => detail.map(str::to_owned),
+                    _ => None,
+                },
+            ),
+            Err(e) => {
+                failed = true;
+                permanent |= !e.is_retryable();
+                (e.error_type().to_owned(), Some(e.to_string()))
+            }
+        };
+        parts.push(match route {
+            Some(id) => format!("{id}={part}"),
+            None => part,
+        });
+        if let Some(text) = text
+            && !texts.iter().any(|(_, t)| *t == text)
+        {
+            texts.push((id, text));
+        }
+    }
+    let mut text = parts.join("; ");
+    for (id, t) in texts {
+        text.push_str(&format!("; {id}: {t}"));
+    }
+    let code = match (failed, permanent) {
+        (false, _) => "Succeeded",
+        (true, true) => "PermanentFailure",
+        (true, false) => "TemporaryFailure",
+    };
+    let mut result = S3BatchJobResult::default();
+    result.task_id = task_id.map(str::to_owned);
+    result.result_code = Some(code.to_owned());
+    result.result_string = Some(truncated(text, MAX_RESULT_STRING_BYTES));
+    result
+}
+
 /// The response: the schema version and invocation id echoed, missing keys as permanent
 /// failures, one result per task in order.
 pub fn response(

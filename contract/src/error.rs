@@ -22,6 +22,10 @@ pub use refused::{AssumeRoleRefused, KmsRefused, S3Call, S3Refused};
 /// A boxed error source.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// A cause kept behind an error context, shared by its clones (an error met once on the source
+/// side fails every route of the record, each route's failure naming it).
+type SharedSource = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Which account's call went wrong: decides which policies a hint names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -41,7 +45,7 @@ impl fmt::Display for Side {
 }
 
 /// Everything that can stop the pipeline that is not the input's fault.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A setting is missing or invalid, or the destination bucket does not exist or is in

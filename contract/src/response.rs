@@ -38,6 +38,8 @@ pub enum Skip {
     OwnOutput,
     /// An event type not handled, or an object outside `SOURCE_BUCKET`/`SOURCE_PREFIX`.
     IgnoredEvent,
+    /// A key inside `SOURCE_PREFIX` that no route of `ROUTES` takes (nothing read).
+    NoRoute,
 }
 
 /// Why a record was rejected.
@@ -87,7 +89,7 @@ impl Disposition {
 
 impl Skip {
     /// Every reason, in the contract's order.
-    pub const ALL: [Skip; 7] = [
+    pub const ALL: [Skip; 8] = [
         Skip::TestEvent,
         Skip::Gone,
         Skip::Superseded,
@@ -95,6 +97,7 @@ impl Skip {
         Skip::OutOfOrder,
         Skip::OwnOutput,
         Skip::IgnoredEvent,
+        Skip::NoRoute,
     ];
 
     /// The contract's spelling.
@@ -107,6 +110,7 @@ impl Skip {
             Skip::OutOfOrder => "out-of-order",
             Skip::OwnOutput => "own-output",
             Skip::IgnoredEvent => "ignored-event",
+            Skip::NoRoute => "no-route",
         }
     }
 }
@@ -179,9 +183,9 @@ impl ResultRoute {
     /// before any route is.
     pub fn of(disposition: &Disposition, id: &str) -> Self {
         match disposition {
-            Disposition::Skipped(Skip::TestEvent | Skip::IgnoredEvent | Skip::OwnOutput) => {
-                Self::RouteLess
-            }
+            Disposition::Skipped(
+                Skip::TestEvent | Skip::IgnoredEvent | Skip::OwnOutput | Skip::NoRoute,
+            ) => Self::RouteLess,
             _ => Self::Route(id.to_owned()),
         }
     }
@@ -302,7 +306,8 @@ mod tests {
                 "already-current",
                 "out-of-order",
                 "own-output",
-                "ignored-event"
+                "ignored-event",
+                "no-route"
             ]
         );
         let rejects: Vec<&str> = Reject::ALL.iter().map(|r| r.as_str()).collect();
@@ -339,7 +344,12 @@ mod route_tests {
         );
         r.route = ResultRoute::of(&r.disposition, "cdn");
         assert_eq!(json(&r)["route"], "cdn");
-        for skip in [Skip::TestEvent, Skip::IgnoredEvent, Skip::OwnOutput] {
+        for skip in [
+            Skip::TestEvent,
+            Skip::IgnoredEvent,
+            Skip::OwnOutput,
+            Skip::NoRoute,
+        ] {
             let d = Disposition::Skipped(skip);
             assert_eq!(
                 ResultRoute::of(&d, "cdn"),

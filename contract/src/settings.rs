@@ -46,7 +46,6 @@ impl Settings {
         let source = SourceSettings::from_env(env)?;
         let routes = Routes::from_env(env, &source)?;
         let session = AssumeRoleSession::from_env(env)?;
-        one_route_for_now(&routes, &source)?;
         Ok(Self {
             source,
             routes,
@@ -56,15 +55,14 @@ impl Settings {
         })
     }
 
-    /// The one destination: [`Settings::from_env`] refuses more than one route (see
-    /// [`one_route_for_now`]), so this is every key's.
+    /// The first route's destination: the only one without `ROUTES` (examples and tests).
     pub fn destination(&self) -> &DestinationSettings {
-        &self.only_route().destination
-    }
-
-    /// The one route served so far ([`Settings::from_env`] refuses more).
-    pub fn only_route(&self) -> &Route {
-        self.routes.iter().next().expect("Routes is never empty")
+        &self
+            .routes
+            .iter()
+            .next()
+            .expect("Routes is never empty")
+            .destination
     }
 
     /// The name recorded in outputs' `generated-by` metadata and logs.
@@ -73,34 +71,6 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| fallback.to_owned())
     }
-}
-
-/// The functions write to one destination so far: fan-out to several routes (the contract's
-/// "unit of work") is not built yet. Until it is, `ROUTES` is parsed and checked in full, then
-/// refused at cold start unless it names one route taking every key under `SOURCE_PREFIX`, so
-/// that no key is silently written to fewer destinations than the operator configured.
-fn one_route_for_now(routes: &Routes, source: &SourceSettings) -> Result<(), Error> {
-    let mut iter = routes.iter();
-    let first = iter.next().expect("Routes is never empty");
-    if iter.next().is_some() {
-        return Err(Error::invalid_configuration(
-            "ROUTES",
-            format!(
-                "names {} routes; this version writes to one destination: keep one route (or use DESTINATION_*) until several destinations are available",
-                routes.len()
-            ),
-        ));
-    }
-    if first.source_prefix != source.prefix {
-        return Err(Error::invalid_configuration(
-            "ROUTES",
-            format!(
-                "route {}: source_prefix {:?} is narrower than SOURCE_PREFIX {:?}; this version's one route takes every key the pipeline reads: set it to SOURCE_PREFIX",
-                first.id, first.source_prefix, source.prefix
-            ),
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

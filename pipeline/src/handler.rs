@@ -6,8 +6,8 @@
 //! (Lambda's retries and the failure destination take over). SQS batches return
 //! `{"batchItemFailures": [...]}` naming only the messages that failed or were not started.
 //!
-//! Deadline: the first record always starts; after it, a record starts only while more than
-//! the margin is left ([`MIN_DEADLINE_MARGIN`], or the longest record seen in this container
+//! Deadline: the first record always starts; after it, a (record, route) pair starts only
+//! while more than the margin is left ([`MIN_DEADLINE_MARGIN`], or the longest record seen in this container
 //! when longer), so a batch ends in time with what it finished instead of timing out with
 //! nothing answered.
 
@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::event::Item;
 use crate::invocation::{Invocation, parse_invocation};
-use crate::record::Pipeline;
+use crate::record::{Gate, Pipeline, Routed};
 use crate::report::{describe, handle_reported};
 use crate::response::DirectResponse;
 use contract::batch;
@@ -59,16 +59,16 @@ pub fn deadline_of(context: &lambda_runtime::Context) -> Option<SystemTime> {
     Some(deadline)
 }
 
-/// Whether a record may start: the first one always; later ones while the margin is left.
+/// Whether a (record, route) pair may start: the first one always; later ones while the
+/// margin is left.
 struct Clock<'a> {
     pipeline: &'a Pipeline,
     deadline: Option<SystemTime>,
     started_any: bool,
 }
 
-impl Clock<'_> {
-    /// `Ok` to start `item` (and counts it as started), else the error it fails with.
-    fn start(&mut self, item: &Item) -> Result<(), Error> {
+impl Gate for Clock<'_> {
+    fn start(&mut self, what: &str) -> Result<(), Error> {
         let Some(deadline) = self.deadline else {
             return Ok(());
         };
@@ -78,20 +78,37 @@ impl Clock<'_> {
             .unwrap_or_default();
         if self.started_any && remaining < margin {
             let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-            return Err(Error::deadline_near(
-                describe(item),
-                ms(remaining),
-                ms(margin),
-            ));
+            return Err(Error::deadline_near(what, ms(remaining), ms(margin)));
         }
         self.started_any = true;
         Ok(())
     }
 }
 
+impl Clock<'_> {
+    /// Starts `item` (its first route; the pipeline asks for the others) and handles it, or
+    /// answers it not started.
+    async fn run(&mut self, request_id: &str, item: &Item, force: bool) -> Vec<Routed> {
+        match self.start(&describe(item)) {
+            Ok(()) => {
+                let pipeline = self.pipeline;
+                handle_reported(pipeline, request_id, item, force, self).await
+            }
+            Err(e) => {
+                tracing::warn!(request_id, record = describe(item), error = %e, "record not started");
+                vec![Routed {
+                    route: None,
+                    outcome: Err(e),
+                }]
+            }
+        }
+    }
+}
+
 /// Handles one invocation; `force` re-renders current renditions (Batch Operations).
 pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<Answer, Failure> {
     let request_id = event.context.request_id.clone();
+    let by_route = pipeline.config().settings.routes.from_routes();
     let mut clock = Clock {
         pipeline,
         deadline: deadline_of(&event.context),
@@ -106,19 +123,25 @@ pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<An
             let mut results = Vec::with_capacity(items.len());
             let mut errors = Vec::new();
             for item in &items {
-                let outcome = match clock.start(item) {
-                    Ok(()) => handle_reported(pipeline, &request_id, item, false).await,
-                    Err(e) => {
-                        tracing::warn!(request_id, record = describe(item), error = %e, "record not started");
-                        Err(e)
+                for one in clock.run(&request_id, item, false).await {
+                    match one.outcome {
+                        Ok(outcome) => results.push(outcome.result),
+                        Err(e) => {
+                            let what = match (&one.route, by_route) {
+                                (Some(id), true) => format!("{} (route {id})", describe(item)),
+                                _ => describe(item),
+                            };
+                            errors.push((what, e));
+                        }
                     }
-                };
-                match outcome {
-                    Ok(outcome) => results.push(outcome.result),
-                    Err(e) => errors.push((describe(item), e)),
                 }
             }
-            match Failure::of(&errors) {
+            let failure = if by_route {
+                Failure::listed(&errors)
+            } else {
+                Failure::of(&errors)
+            };
+            match failure {
                 Some(failure) => Err(failure),
                 None => Ok(Answer::Direct(DirectResponse { results })),
             }
@@ -126,22 +149,36 @@ pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<An
         Invocation::Batch(batch) => {
             let mut results = Vec::with_capacity(batch.tasks.len());
             for task in &batch.tasks {
-                let outcome = match (&batch.refusal, &task.item) {
-                    (Some(refusal), _) => Err(Error::invalid_event(refusal.to_string())),
-                    (None, Err(e)) => Err(Error::invalid_event(e.to_string())),
-                    (None, Ok(item)) => match clock.start(item) {
-                        Ok(()) => handle_reported(pipeline, &request_id, item, batch.force).await,
-                        Err(e) => Err(e),
-                    },
+                let routed = match (&batch.refusal, &task.item) {
+                    (Some(refusal), _) => vec![not_run(Error::invalid_event(refusal.to_string()))],
+                    (None, Err(e)) => vec![not_run(Error::invalid_event(e.to_string()))],
+                    (None, Ok(item)) => clock.run(&request_id, item, batch.force).await,
                 };
-                if let Err(e) = &outcome {
-                    tracing::warn!(request_id, task_id = task.task_id.as_deref(), error_type = e.error_type(), error = %e, "task failed");
+                for one in &routed {
+                    if let Err(e) = &one.outcome {
+                        let route = one.route.as_ref().map(|id| id.as_str());
+                        tracing::warn!(request_id, task_id = task.task_id.as_deref(), route, error_type = e.error_type(), error = %e, "task failed");
+                    }
                 }
-                let answer = match &outcome {
-                    Ok(o) => Ok((&o.result, o.detail.as_deref())),
-                    Err(e) => Err(e),
-                };
-                results.push(batch::task_result(task.task_id.as_deref(), answer));
+                let outcomes: Vec<batch::RoutedOutcome<'_>> = routed
+                    .iter()
+                    .map(|one| {
+                        let route = one
+                            .route
+                            .as_ref()
+                            .map(|id| id.as_str())
+                            .filter(|_| by_route);
+                        let answer = match &one.outcome {
+                            Ok(o) => Ok((&o.result, o.detail.as_deref())),
+                            Err(e) => Err(e),
+                        };
+                        (route, answer)
+                    })
+                    .collect();
+                results.push(batch::routed_task_result(
+                    task.task_id.as_deref(),
+                    &outcomes,
+                ));
             }
             Ok(Answer::Batch(batch::response(&batch, results)))
         }
@@ -156,14 +193,20 @@ pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<An
                     Ok(items) => {
                         let mut ok = true;
                         for item in items {
-                            if let Err(e) = clock.start(item) {
-                                tracing::warn!(request_id, message_id = message.message_id, error = %e, "message not started");
-                                ok = false;
+                            let routed = clock.run(&request_id, item, false).await;
+                            let not_started = routed.iter().any(|one| {
+                                matches!(&one.outcome, Err(Error::DeadlineNear(_)))
+                                    && one.route.is_none()
+                            });
+                            ok &= routed.iter().all(|one| one.outcome.is_ok());
+                            if not_started {
+                                tracing::warn!(
+                                    request_id,
+                                    message_id = message.message_id,
+                                    "message not started"
+                                );
                                 break;
                             }
-                            ok &= handle_reported(pipeline, &request_id, item, false)
-                                .await
-                                .is_ok();
                         }
                         ok
                     }
@@ -174,6 +217,14 @@ pub async fn handle(pipeline: &Pipeline, event: LambdaEvent<Value>) -> Result<An
             }
             Ok(Answer::Sqs(answer))
         }
+    }
+}
+
+/// A task that fails before it starts (a refused job, a task that names no object).
+fn not_run(e: Error) -> Routed {
+    Routed {
+        route: None,
+        outcome: Err(e),
     }
 }
 

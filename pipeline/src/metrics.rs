@@ -10,11 +10,22 @@ use serde_json::{Value, json};
 use crate::record::RecordMetrics;
 use crate::response::RecordResult;
 
-/// The EMF document for one record: counts by status and reason (dimensions `Status` and
+/// The `Route` dimension of a route-less RESULT (`test-event`, `ignored-event`,
+/// `own-output`, `no-route`): not a route id, which cannot hold parentheses.
+pub const NO_ROUTE_DIMENSION: &str = "(none)";
+
+/// The EMF document for one RESULT: counts by status and reason (dimensions `Status` and
 /// `Reason`, `none` for null), bytes and pixels in and out, read/transform/write durations.
-pub fn emf(namespace: &str, result: &RecordResult, m: &RecordMetrics, timestamp_ms: u64) -> Value {
+/// With `by_route` (a deployment with `ROUTES`), every dimension set starts with `Route`.
+pub fn emf(
+    namespace: &str,
+    result: &RecordResult,
+    m: &RecordMetrics,
+    timestamp_ms: u64,
+    by_route: bool,
+) -> Value {
     let ms = |d: std::time::Duration| (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
-    json!({
+    let mut doc = json!({
         "_aws": {
             "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
@@ -42,7 +53,13 @@ pub fn emf(namespace: &str, result: &RecordResult, m: &RecordMetrics, timestamp_
         "ReadTime": ms(m.read),
         "TransformTime": ms(m.transform),
         "WriteTime": ms(m.write),
-    })
+    });
+    if by_route {
+        doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] =
+            json!([["Route", "Status"], ["Route", "Status", "Reason"]]);
+        doc["Route"] = result.route.id().unwrap_or(NO_ROUTE_DIMENSION).into();
+    }
+    doc
 }
 
 #[cfg(test)]
@@ -63,7 +80,7 @@ mod tests {
             read: std::time::Duration::from_micros(1500),
             ..Default::default()
         };
-        let doc = emf("NS", &result, &m, 1_700_000_000_000);
+        let doc = emf("NS", &result, &m, 1_700_000_000_000, false);
         let directive = &doc["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], "NS");
         assert_eq!(doc["_aws"]["Timestamp"], 1_700_000_000_000u64);
@@ -82,5 +99,29 @@ mod tests {
         );
         assert_eq!(doc["ReadTime"], 1.5);
         assert_eq!(doc["BytesIn"], 10);
+        assert!(
+            doc.get("Route").is_none(),
+            "without ROUTES: no Route dimension"
+        );
+    }
+
+    #[test]
+    fn with_routes_every_dimension_set_starts_with_the_route() {
+        let mut result = RecordResult::new(None, Some("k".into()), None, Disposition::Written);
+        result.route = crate::response::ResultRoute::Route("cdn".into());
+        let doc = emf("NS", &result, &RecordMetrics::default(), 0, true);
+        assert_eq!(
+            doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Route", "Status"], ["Route", "Status", "Reason"]])
+        );
+        assert_eq!(doc["Route"], "cdn");
+        result.route = crate::response::ResultRoute::RouteLess;
+        result.disposition = Disposition::Skipped(Skip::NoRoute);
+        let doc = emf("NS", &result, &RecordMetrics::default(), 0, true);
+        assert_eq!(doc["Route"], NO_ROUTE_DIMENSION);
+        assert!(
+            contract::settings::RouteId::parse(NO_ROUTE_DIMENSION).is_err(),
+            "no route can be called that"
+        );
     }
 }

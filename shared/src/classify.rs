@@ -16,6 +16,7 @@ use crate::error::{
     AssumeRoleRefused, AwsAnswer, BoxError, Error, KmsRefused, S3Call, S3Refused, Side,
     TransientFailure,
 };
+use contract::settings::RouteId;
 use contract::{AccountId, RoleArn};
 
 /// The outcome of a refused S3 call.
@@ -68,6 +69,8 @@ pub(crate) struct SideContext {
     pub role_arn: Option<RoleArn>,
     /// The expected owner sent as ExpectedBucketOwner, if any.
     pub expected_owner: Option<AccountId>,
+    /// The route of `ROUTES` this client writes for (none for `DESTINATION_*`).
+    pub route: Option<RouteId>,
 }
 
 /// The facts of an SDK error: AWS's answer as data, and whether there was one at all.
@@ -159,11 +162,17 @@ where
         .as_deref()
         .is_some_and(|m| m.to_ascii_lowercase().contains("kms"));
 
+    // With ROUTES, the variable is ROUTES and the problem starts with the route and its field.
+    let field = |name: &str| match &ctx.route {
+        Some(id) => format!("route {id}: {name} "),
+        None => String::new(),
+    };
     if code == "NoSuchBucket" {
         return Refusal::Fatal(Error::invalid_configuration(
             ctx.bucket_variable,
             format!(
-                "names s3://{}, which does not exist (S3 answered {answer} to {})",
+                "{}names s3://{}, which does not exist (S3 answered {answer} to {})",
+                field("bucket"),
                 call.bucket(),
                 call.operation()
             ),
@@ -177,7 +186,8 @@ where
         return Refusal::Fatal(Error::invalid_configuration(
             ctx.region_variable,
             format!(
-                "does not match the region of s3://{} (S3 answered {answer} to {}); set it to the bucket's region",
+                "{}does not match the region of s3://{} (S3 answered {answer} to {}); set it to the bucket's region",
+                field("region"),
                 call.bucket(),
                 call.operation()
             ),
@@ -235,7 +245,7 @@ where
     ) {
         (Some(creds), Some(role_arn), Side::Destination) => {
             let outcome = assume_role_outcome(creds);
-            outcome.into_error(role_arn, Box::new(err))
+            outcome.into_error(role_arn, ctx.route.as_ref(), Box::new(err))
         }
         // The source side uses the execution role's own credentials, which Lambda provides.
         _ => {
@@ -246,8 +256,12 @@ where
 }
 
 /// What a failed AssumeRole of the writer role means (access-check calls it directly).
-pub(crate) fn assume_role_failure(creds: CredentialsError, role_arn: &RoleArn) -> Error {
-    assume_role_outcome(&creds).into_error(role_arn, Box::new(creds))
+pub(crate) fn assume_role_failure(
+    creds: CredentialsError,
+    role_arn: &RoleArn,
+    route: Option<&RouteId>,
+) -> Error {
+    assume_role_outcome(&creds).into_error(role_arn, route, Box::new(creds))
 }
 
 /// What a failed AssumeRole means, before the error takes its cause.
@@ -258,12 +272,20 @@ enum AssumeRoleOutcome {
 }
 
 impl AssumeRoleOutcome {
-    fn into_error(self, role_arn: &RoleArn, source: BoxError) -> Error {
+    fn into_error(self, role_arn: &RoleArn, route: Option<&RouteId>, source: BoxError) -> Error {
         match self {
             AssumeRoleOutcome::Denied(answer) => {
-                AssumeRoleRefused::new(role_arn.as_str(), role_arn.account_id().as_str(), answer)
-                    .with_source(source)
-                    .into()
+                let refused = AssumeRoleRefused::new(
+                    role_arn.as_str(),
+                    role_arn.account_id().as_str(),
+                    answer,
+                );
+                match route {
+                    Some(id) => refused.on_route(id.as_str()),
+                    None => refused,
+                }
+                .with_source(source)
+                .into()
             }
             AssumeRoleOutcome::Transient(answer) => {
                 TransientFailure::new(Side::Destination, "AssumeRole", role_arn.as_str(), answer)

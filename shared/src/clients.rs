@@ -86,7 +86,9 @@ impl Clients {
                     base
                 }
             };
-            destinations.push((route.id.clone(), DestinationS3::from_base(base, dst)));
+            // Errors of a route of ROUTES name it (and ROUTES, not DESTINATION_*).
+            let named = routes.from_routes().then(|| route.id.clone());
+            destinations.push((route.id.clone(), DestinationS3::from_base(base, dst, named)));
         }
         Self {
             source: SourceS3::new(sdk, source),
@@ -94,8 +96,8 @@ impl Clients {
         }
     }
 
-    /// The destination client while one route is served: the first route's (settings refuse
-    /// several routes until the pipeline fans out).
+    /// The first route's destination client: the only one without `ROUTES` (examples and
+    /// tests).
     pub fn destination(&self) -> &DestinationS3 {
         &self.destinations[0].1
     }
@@ -186,6 +188,7 @@ impl SourceS3 {
                 region_variable: "AWS_REGION",
                 role_arn: None,
                 expected_owner: source.account_id.clone(),
+                route: None,
             },
         }
     }
@@ -236,12 +239,12 @@ impl DestinationS3 {
         dst: &DestinationSettings,
         session: &AssumeRoleSession,
     ) -> Self {
-        Self::from_base(DestinationBase::new(sdk, dst, session).await, dst)
+        Self::from_base(DestinationBase::new(sdk, dst, session).await, dst, None)
     }
 
     /// The client of `dst` on a role's shared provider and cache: its own region, bucket,
-    /// prefix, KMS key and expected owner.
-    fn from_base(base: DestinationBase, dst: &DestinationSettings) -> Self {
+    /// prefix, KMS key and expected owner; `route` when it is a route of `ROUTES`.
+    fn from_base(base: DestinationBase, dst: &DestinationSettings, route: Option<RouteId>) -> Self {
         let DestinationBase { provider, config } = base;
         let mut base = config;
         if let Some(region) = &dst.region {
@@ -262,10 +265,19 @@ impl DestinationS3 {
             role_arn: dst.role_arn.clone(),
             expected_owner: dst.account_id.clone(),
             ctx: SideContext {
-                bucket_variable: "DESTINATION_BUCKET",
-                region_variable: "DESTINATION_REGION",
+                bucket_variable: if route.is_some() {
+                    "ROUTES"
+                } else {
+                    "DESTINATION_BUCKET"
+                },
+                region_variable: if route.is_some() {
+                    "ROUTES"
+                } else {
+                    "DESTINATION_REGION"
+                },
                 role_arn: Some(dst.role_arn.clone()),
                 expected_owner: Some(dst.account_id.clone()),
+                route,
             },
         }
     }
@@ -276,7 +288,11 @@ impl DestinationS3 {
     pub async fn assume_role(&self) -> Result<Option<std::time::SystemTime>, Error> {
         match self.provider.provide_credentials().await {
             Ok(credentials) => Ok(credentials.expiry()),
-            Err(e) => Err(crate::classify::assume_role_failure(e, &self.role_arn)),
+            Err(e) => Err(crate::classify::assume_role_failure(
+                e,
+                &self.role_arn,
+                self.ctx.route.as_ref(),
+            )),
         }
     }
 

@@ -35,6 +35,27 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// Every failure as a list, even a lone one, so that the name of each (a record and its
+    /// route) is in the message: a deployment with `ROUTES`, whose errors name the route.
+    pub fn listed(errors: &[(String, Error)]) -> Option<Self> {
+        let (_, first) = errors.first()?;
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|(what, e)| format!("{what}: {}: {e}", e.error_type()))
+            .collect();
+        let noun = if errors.len() == 1 {
+            "failure"
+        } else {
+            "failures"
+        };
+        Some(Failure {
+            error_type: first.error_type(),
+            message: format!("{} {noun}:\n{}", errors.len(), lines.join("\n")),
+        })
+    }
+}
+
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         Failure {
@@ -81,6 +102,14 @@ mod tests {
             "{two}"
         );
         assert!(two.message.contains("\nsecond: InvalidEvent: "), "{two}");
+        let listed = Failure::listed(&[("s3://b/k (route cdn)".into(), Error::internal("x", "y"))])
+            .expect("one");
+        assert!(
+            listed
+                .message
+                .starts_with("1 failure:\ns3://b/k (route cdn): Internal: "),
+            "{listed}"
+        );
         let d = Diagnostic::from(two);
         assert_eq!(d.error_type, "Internal");
         assert!(Failure::of(&[]).is_none());

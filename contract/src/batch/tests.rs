@@ -173,3 +173,84 @@ fn results_follow_the_contract() {
             "results": [{"taskId": "t1", "resultCode": "Succeeded", "resultString": "written"}]})
     );
 }
+
+#[test]
+fn a_task_of_several_routes_names_each_and_fails_as_its_worst_route() {
+    let written = RecordResult::new(None, None, None, Disposition::Written);
+    let current = RecordResult::new(None, None, None, Disposition::Skipped(Skip::AlreadyCurrent));
+    let corrupt = RecordResult::new(None, None, None, Disposition::Rejected(Reject::Corrupt));
+    let r = routed_task_result(
+        Some("t"),
+        &[
+            (Some("cdn"), Ok((&written, None))),
+            (Some("archive"), Ok((&current, None))),
+        ],
+    );
+    assert_eq!(
+        (r.result_code.as_deref(), r.result_string.as_deref()),
+        (
+            Some("Succeeded"),
+            Some("cdn=written; archive=skipped/already-current")
+        )
+    );
+
+    let r = routed_task_result(
+        Some("t"),
+        &[
+            (Some("cdn"), Ok((&corrupt, Some("truncated JPEG")))),
+            (Some("archive"), Ok((&corrupt, Some("truncated JPEG")))),
+        ],
+    );
+    assert_eq!(
+        r.result_string.as_deref(),
+        Some("cdn=rejected/corrupt; archive=rejected/corrupt; cdn: truncated JPEG"),
+        "one detail, once"
+    );
+
+    let transient = Error::from(crate::error::TransientFailure::new(
+        crate::Side::Destination,
+        "PutObject",
+        "s3://d/k",
+        crate::error::AwsAnswer::new(Some(503), None, None),
+    ));
+    let r = routed_task_result(
+        Some("t"),
+        &[
+            (Some("cdn"), Ok((&written, None))),
+            (Some("archive"), Err(&transient)),
+        ],
+    );
+    assert_eq!(r.result_code.as_deref(), Some("TemporaryFailure"));
+    let text = r.result_string.expect("text");
+    assert!(
+        text.starts_with("cdn=written; archive=Transient; archive: "),
+        "{text}"
+    );
+    let denied = Error::invalid_event("refused");
+    let r = routed_task_result(
+        Some("t"),
+        &[
+            (Some("cdn"), Err(&transient)),
+            (Some("archive"), Err(&denied)),
+        ],
+    );
+    assert_eq!(
+        r.result_code.as_deref(),
+        Some("PermanentFailure"),
+        "any permanent route makes the task permanent"
+    );
+
+    let own = RecordResult::new(None, None, None, Disposition::Skipped(Skip::OwnOutput));
+    let r = routed_task_result(Some("t"), &[(None, Ok((&own, None)))]);
+    assert_eq!(
+        r.result_string.as_deref(),
+        Some("skipped/own-output"),
+        "route-less: alone"
+    );
+
+    let many: Vec<RoutedOutcome<'_>> = (0..200)
+        .map(|_| (Some("a-long-route-id"), Ok((&corrupt, Some("é")))))
+        .collect();
+    let text = routed_task_result(None, &many).result_string.expect("text");
+    assert!(text.len() <= MAX_RESULT_STRING_BYTES && text.ends_with("..."));
+}

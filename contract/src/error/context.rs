@@ -6,7 +6,7 @@
 use std::fmt;
 
 use super::refused::caused_by;
-use super::{AwsAnswer, BoxError, Side};
+use super::{AwsAnswer, BoxError, SharedSource, Side};
 
 /// A setting that is missing or invalid (or a bucket that does not exist, or is in another
 /// region): the variable or parameter to fix, and what a valid value looks like.
@@ -35,13 +35,13 @@ impl fmt::Display for ConfigProblem {
 }
 
 /// Throttling, a server error or a timeout, after the SDK's own retries.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TransientFailure {
     side: Side,
     operation: &'static str,
     target: String,
     answer: AwsAnswer,
-    source: Option<BoxError>,
+    source: Option<SharedSource>,
 }
 
 impl TransientFailure {

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::{AwsAnswer, BoxError, Side};
+use super::{AwsAnswer, BoxError, SharedSource, Side};
 
 /// The cause of an error context: private, set once, returned by `source()` only.
 macro_rules! caused_by {
@@ -11,7 +11,7 @@ macro_rules! caused_by {
         impl $context {
             /// The error behind it (the SDK's), returned by `source()` and never displayed.
             pub fn with_source(mut self, source: BoxError) -> Self {
-                self.source = Some(source);
+                self.source = Some(SharedSource::from(source));
                 self
             }
         }
@@ -79,13 +79,13 @@ impl fmt::Display for S3Call {
 
 /// An S3 call refused to one side's role: the source read as the execution role, or the
 /// destination written as the writer role.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct S3Refused {
     call: S3Call,
     role_arn: Option<String>,
     expected_owner: Option<String>,
     answer: AwsAnswer,
-    source: Option<BoxError>,
+    source: Option<SharedSource>,
 }
 
 impl S3Refused {
@@ -176,12 +176,14 @@ impl fmt::Display for S3Refused {
 caused_by!(S3Refused);
 
 /// STS refused to let the execution role assume the writer role.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct AssumeRoleRefused {
     role_arn: String,
     destination_account: String,
     answer: AwsAnswer,
-    source: Option<BoxError>,
+    /// The route of `ROUTES` whose role it is (none for `DESTINATION_*`).
+    route: Option<String>,
+    source: Option<SharedSource>,
 }
 
 impl AssumeRoleRefused {
@@ -195,8 +197,16 @@ impl AssumeRoleRefused {
             role_arn: role_arn.into(),
             destination_account: destination_account.into(),
             answer,
+            route: None,
             source: None,
         }
+    }
+
+    /// The role of route `id` of `ROUTES`: the hint then names the route's `external_id` and
+    /// the template's `RouteRoleArns`.
+    pub fn on_route(mut self, id: impl Into<String>) -> Self {
+        self.route = Some(id.into());
+        self
     }
 
     /// The writer role.
@@ -218,6 +228,17 @@ impl AssumeRoleRefused {
 impl AssumeRoleRefused {
     /// The policies to check: the one owner of this hint.
     pub fn policy_hint(&self) -> String {
+        if let Some(route) = &self.route {
+            return format!(
+                "Check, in the destination account {account}, the writer role's trust policy: it \
+                 must trust the pipeline execution role's ARN with the condition sts:ExternalId \
+                 equal to route {route}'s external_id in ROUTES; and, in the source account, that \
+                 the execution role's policy allows sts:AssumeRole on {role}: the template's \
+                 RouteRoleArns parameter must list it",
+                role = self.role_arn,
+                account = self.destination_account,
+            );
+        }
         format!(
             "Check, in the destination account {account}, the writer role's trust policy: it \
              must trust the pipeline execution role's ARN with the condition sts:ExternalId equal \
@@ -244,11 +265,11 @@ impl fmt::Display for AssumeRoleRefused {
 caused_by!(AssumeRoleRefused);
 
 /// KMS refused to decrypt a source object or to encrypt an output.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct KmsRefused {
     call: S3Call,
     answer: AwsAnswer,
-    source: Option<BoxError>,
+    source: Option<SharedSource>,
 }
 
 impl KmsRefused {

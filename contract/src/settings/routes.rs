@@ -96,7 +96,11 @@ impl Route {
 
 /// Every route of the deployment, in `ROUTES` order; never empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Routes(Vec<Route>);
+pub struct Routes {
+    routes: Vec<Route>,
+    /// Whether they come from `ROUTES` (else the `DESTINATION_*` settings' route `default`).
+    from_routes: bool,
+}
 
 impl Routes {
     /// `ROUTES`, or the `DESTINATION_*` settings as the route `default` when it is unset or
@@ -108,11 +112,14 @@ impl Routes {
         let Some(text) = env.optional("ROUTES") else {
             let destination = DestinationSettings::from_env(env)?;
             destination.check_loop(source)?;
-            return Ok(Self(vec![Route {
-                id: RouteId(DEFAULT_ROUTE.to_owned()),
-                source_prefix: source.prefix.clone(),
-                destination,
-            }]));
+            return Ok(Self {
+                routes: vec![Route {
+                    id: RouteId(DEFAULT_ROUTE.to_owned()),
+                    source_prefix: source.prefix.clone(),
+                    destination,
+                }],
+                from_routes: false,
+            });
         };
         if let Some(name) = REPLACED.iter().find(|name| env.optional(name).is_some()) {
             return Err(refused(format!(
@@ -145,32 +152,42 @@ impl Routes {
             routes.push(route);
         }
         check_outputs(&routes)?;
-        Ok(Self(routes))
+        Ok(Self {
+            routes,
+            from_routes: true,
+        })
+    }
+
+    /// Whether the routes are `ROUTES`' (they then appear in metric dimensions and Batch
+    /// Operations' result strings); `false` for the `DESTINATION_*` settings' route `default`,
+    /// whose deployments see nothing of routes but the RESULTs' `route`.
+    pub fn from_routes(&self) -> bool {
+        self.from_routes
     }
 
     /// Every route, in order.
     pub fn iter(&self) -> std::slice::Iter<'_, Route> {
-        self.0.iter()
+        self.routes.iter()
     }
 
     /// How many.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.routes.len()
     }
 
     /// Never: there is always at least one route.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.routes.is_empty()
     }
 
     /// The routes `key` takes, in order.
     pub fn taken_by<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Route> + 'a {
-        self.0.iter().filter(move |r| r.takes(key))
+        self.routes.iter().filter(move |r| r.takes(key))
     }
 
     /// The route called `id`.
     pub fn get(&self, id: &str) -> Option<&Route> {
-        self.0.iter().find(|r| r.id.as_str() == id)
+        self.routes.iter().find(|r| r.id.as_str() == id)
     }
 }
 
@@ -179,7 +196,7 @@ impl<'a> IntoIterator for &'a Routes {
     type IntoIter = std::slice::Iter<'a, Route>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.routes.iter()
     }
 }
 

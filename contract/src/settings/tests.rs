@@ -256,7 +256,7 @@ fn the_destination_side_holds_a_routes_fields() {
 }
 
 #[test]
-fn one_route_in_routes_is_the_destination_and_several_are_refused_for_now() {
+fn routes_are_kept_in_order_with_their_own_destinations() {
     let route = r#"{"id": "cdn", "source_prefix": "", "bucket": "cdn-bucket", "role_arn": "arn:aws:iam::333333333333:role/w", "external_id": "route-ext-1"}"#;
     let clear = [
         ("DESTINATION_BUCKET", ""),
@@ -266,28 +266,42 @@ fn one_route_in_routes_is_the_destination_and_several_are_refused_for_now() {
     let routes = format!("[{route}]");
     let one = [&clear[..], &[("ROUTES", routes.as_str())]].concat();
     let s = parse(&one).expect("one route");
+    assert!(s.routes.from_routes());
     assert_eq!(s.destination().bucket, "cdn-bucket");
     assert_eq!(s.destination().account_id, "333333333333");
+    assert!(
+        !parse(&clear[..0])
+            .expect("DESTINATION_*")
+            .routes
+            .from_routes(),
+        "DESTINATION_* is the route default, not ROUTES"
+    );
 
-    let second = route
-        .replace(r#""cdn""#, r#""b""#)
-        .replace("cdn-bucket", "other");
-    let routes = format!("[{route}, {second}]");
+    let narrower = route
+        .replace(r#""cdn""#, r#""photos""#)
+        .replace("cdn-bucket", "archive")
+        .replace(r#""source_prefix": """#, r#""source_prefix": "photos/""#);
+    let routes = format!("[{route}, {narrower}]");
     let two = [&clear[..], &[("ROUTES", routes.as_str())]].concat();
-    match parse(&two) {
-        Err(Error::InvalidConfiguration(p)) => {
-            assert_eq!(p.variable(), "ROUTES");
-            assert!(p.problem().contains("names 2 routes"), "{p:?}");
-        }
-        other => panic!("two routes must be refused until fan-out exists: {other:?}"),
-    }
-
-    let narrower = route.replace(r#""source_prefix": """#, r#""source_prefix": "a/""#);
-    let routes = format!("[{narrower}]");
-    let narrow = [&clear[..], &[("ROUTES", routes.as_str())]].concat();
+    let s = parse(&two).expect("two routes, one narrower than SOURCE_PREFIX");
+    let ids: Vec<&str> = s.routes.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["cdn", "photos"]);
+    let taken = |key| {
+        s.routes
+            .taken_by(key)
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
-        bad_variable(&narrow),
-        "ROUTES",
-        "a route narrower than SOURCE_PREFIX"
+        taken("photos/a.jpg"),
+        ["cdn", "photos"],
+        "every route a key takes"
+    );
+    assert_eq!(taken("docs/a.jpg"), ["cdn"]);
+    assert_eq!(
+        s.routes
+            .get("photos")
+            .map(|r| r.destination.bucket.as_str()),
+        Some("archive")
     );
 }

@@ -1,9 +1,9 @@
-//! The contract's report: six steps with fixed ids and severities, each passed or failed with
+//! The contract's report: steps with fixed ids and severities, each passed or failed with
 //! a detail and a hint, and the report's `ok`.
 
 use serde::Serialize;
 
-/// The six steps, in order.
+/// The steps, in order: the first two once, the other four per route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
@@ -21,15 +21,6 @@ pub enum Step {
     DirectWriteDenied,
 }
 
-pub(crate) const STEPS: [Step; 6] = [
-    Step::CallerIdentity,
-    Step::SourceRead,
-    Step::AssumeRole,
-    Step::DestinationOwner,
-    Step::DestinationWrite,
-    Step::DirectWriteDenied,
-];
-
 impl Step {
     pub(crate) fn id(self) -> &'static str {
         match self {
@@ -40,11 +31,6 @@ impl Step {
             Step::DestinationWrite => "destination-write",
             Step::DirectWriteDenied => "direct-write-denied",
         }
-    }
-
-    /// Whether the step checks a route (a destination) rather than the function itself.
-    pub(crate) fn of_a_route(self) -> bool {
-        !matches!(self, Step::CallerIdentity | Step::SourceRead)
     }
 
     /// Fixed per step: only `direct-write-denied` is a warning.
@@ -90,7 +76,7 @@ pub struct StepReport {
 pub struct Report {
     /// False when any error-severity step failed.
     pub ok: bool,
-    /// All six steps, in order.
+    /// Every step, in order: the function's two, then each route's four.
     pub steps: Vec<StepReport>,
 }
 

@@ -249,3 +249,119 @@ async fn a_bucket_of_another_account_is_told_apart_from_a_missing_permission() {
         "the listing with the owner check, then the one request without it"
     );
 }
+
+/// access-check with `ROUTES` in place of the pipeline's `DESTINATION_*`.
+async fn check_routes(
+    pipeline: &Provisioned,
+    routes: &serde_json::Value,
+    event: serde_json::Value,
+) -> Report {
+    let mut env = pipeline.env();
+    for name in [
+        "DESTINATION_BUCKET",
+        "DESTINATION_ROLE_ARN",
+        "DESTINATION_EXTERNAL_ID",
+        "DESTINATION_PREFIX",
+        "DESTINATION_ACCOUNT_ID",
+    ] {
+        env.remove(name);
+    }
+    env.insert("ROUTES".into(), routes.to_string());
+    let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
+    let bucket = settings
+        .source
+        .required_bucket("access-check")
+        .expect("set");
+    let checker = Checker::new(&pipeline.execution_role_config().await, settings, bucket).await;
+    checker.run(&event).await
+}
+
+/// `(step, route, ok)` of every step.
+fn steps_of(report: &Report) -> Vec<(String, Option<String>, bool)> {
+    let ids = ids(report);
+    report
+        .steps
+        .iter()
+        .zip(ids)
+        .map(|(s, id)| (id, s.route.clone(), s.ok))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_route_is_checked_and_a_broken_one_stops_only_its_own_steps() {
+    let pipeline = local_aws().pipeline(PipelineOptions {
+        destination_prefix: "renditions/".into(),
+        ..PipelineOptions::tagged("ac-routes")
+    });
+    let d = &pipeline.destination;
+    let not_listed = format!("arn:aws:iam::{}:role/not-in-route-role-arns", d.account_id);
+    let routes = json!([
+        {"id": "good", "source_prefix": "", "bucket": d.bucket, "role_arn": d.role_arn,
+         "external_id": d.external_id, "prefix": "renditions/good/"},
+        {"id": "stranger", "source_prefix": "", "bucket": d.bucket, "role_arn": not_listed,
+         "external_id": d.external_id, "prefix": "renditions/other/"},
+        {"id": "outside", "source_prefix": "", "bucket": d.bucket, "role_arn": d.role_arn,
+         "external_id": d.external_id, "prefix": "elsewhere/"},
+    ]);
+    let report = check_routes(&pipeline, &routes, json!({})).await;
+    assert!(!report.ok);
+    let route = |id: &str| Some(id.to_owned());
+    assert_eq!(
+        steps_of(&report),
+        [
+            ("caller-identity".to_owned(), None, true),
+            ("source-read".to_owned(), None, true),
+            ("assume-role".to_owned(), route("good"), true),
+            ("destination-owner".to_owned(), route("good"), true),
+            ("destination-write".to_owned(), route("good"), true),
+            ("direct-write-denied".to_owned(), route("good"), true),
+            ("assume-role".to_owned(), route("stranger"), false),
+            ("destination-owner".to_owned(), route("stranger"), false),
+            ("destination-write".to_owned(), route("stranger"), false),
+            ("direct-write-denied".to_owned(), route("stranger"), false),
+            ("assume-role".to_owned(), route("outside"), true),
+            ("destination-owner".to_owned(), route("outside"), true),
+            ("destination-write".to_owned(), route("outside"), false),
+            ("direct-write-denied".to_owned(), route("outside"), false),
+        ],
+        "{report:#?}"
+    );
+    let refused = &report.steps[6];
+    let hint = refused.hint.as_deref().unwrap_or_default();
+    assert!(
+        hint.contains("RouteRoleArns") && hint.contains("route stranger's external_id"),
+        "{hint}"
+    );
+    assert!(
+        !format!("{report:?}").contains(&d.external_id),
+        "no ExternalId in the report"
+    );
+    assert_eq!(report.steps[7].detail, "not run: assume-role failed");
+    assert_eq!(report.steps[13].detail, "not run: destination-write failed");
+
+    // One route, by id.
+    let one = check_routes(&pipeline, &routes, json!({"route": "good"})).await;
+    assert!(one.ok, "{one:#?}");
+    assert_eq!(one.steps.len(), 6);
+    assert!(
+        one.steps[2..]
+            .iter()
+            .all(|s| s.route.as_deref() == Some("good"))
+    );
+
+    // An id that is no route.
+    let unknown = check_routes(&pipeline, &routes, json!({"route": "cnd"})).await;
+    assert!(!unknown.ok);
+    assert_eq!(
+        steps_of(&unknown),
+        [
+            ("caller-identity".to_owned(), None, true),
+            ("source-read".to_owned(), None, true),
+            ("assume-role".to_owned(), route("cnd"), false),
+        ]
+    );
+    assert_eq!(
+        unknown.steps[2].detail,
+        "no route cnd; routes: good, stranger, outside"
+    );
+}

@@ -9,7 +9,7 @@
 //! objects that were in flight.
 //!
 //! Event: `{"prefix": "...", "start_after": null, "max_objects": 1000, "dry_run": false}`, all
-//! optional. Response: `{"counts": {status: n}, "failed": [{"key", "error_type"}],
+//! optional. Response: `{"counts": {status: n}, "failed": [{"key", "route", "error_type"}],
 //! "next_start_after": key or null, "done": bool}` and, for a dry run, `"would_process": [...]`
 //! with nothing read or written.
 //!
@@ -26,6 +26,7 @@ use std::time::{Duration, SystemTime};
 use cross_account_s3::{BucketName, Error, Side};
 use pipeline::Pipeline;
 use pipeline::event::{EventKey, Item, Kind, Record};
+use pipeline::record::Ungated;
 use pipeline::report::handle_reported;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -56,21 +57,28 @@ pub struct Request {
     pub dry_run: bool,
 }
 
-/// An object that failed (not the input's fault: see `error_type`).
+/// An object that failed on a route, or before any (not the input's fault: see `error_type`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failed {
     /// The source key.
     pub key: String,
+    /// The route it failed on (`default` without `ROUTES`); null when it failed before any
+    /// route (reading the source).
+    pub route: Option<String>,
     /// The contract's error type.
     pub error_type: String,
 }
 
+/// What one object came to: per route, a RESULT's status or an error.
+type Handled = Vec<(Option<String>, Result<&'static str, Error>)>;
+
 /// The response.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Response {
-    /// RESULT statuses counted (`written`, `skipped`, `rejected`, ...).
+    /// RESULT statuses counted, one per object per route (`written`, `skipped`, ...).
     pub counts: BTreeMap<String, u64>,
-    /// Objects that failed, with their error type (Lambda does not retry these: run again).
+    /// Objects that failed, per route, with their error type (Lambda does not retry these: run
+    /// again).
     pub failed: Vec<Failed>,
     /// Resume with this as `start_after`; null when done.
     pub next_start_after: Option<String>,
@@ -154,7 +162,7 @@ impl Backfill {
         let mut response = Response::default();
         let mut watermark = Watermark::new(request.start_after.clone());
         let mut would_process = Vec::new();
-        let mut tasks: JoinSet<(Started, String, Result<String, Error>)> = JoinSet::new();
+        let mut tasks: JoinSet<(Started, String, Handled)> = JoinSet::new();
         let mut started: u64 = 0;
         let mut cursor = request.start_after.clone();
         let mut listing_done = false;
@@ -211,12 +219,18 @@ impl Backfill {
                 let request_id = request_id.to_owned();
                 tasks.spawn(async move {
                     let item = Item::Record(record);
-                    let outcome = handle_reported(&pipeline, &request_id, &item, false).await;
-                    (
-                        id,
-                        key,
-                        outcome.map(|o| o.result.disposition.status().to_owned()),
-                    )
+                    // No deadline check within an object: the margin covers whole objects,
+                    // every route included (the longest seen in this container).
+                    let routed =
+                        handle_reported(&pipeline, &request_id, &item, false, &mut Ungated).await;
+                    let handled = routed
+                        .into_iter()
+                        .map(|one| {
+                            let status = one.outcome.map(|o| o.result.disposition.status());
+                            (one.route.map(|id| id.as_str().to_owned()), status)
+                        })
+                        .collect();
+                    (id, key, handled)
                 });
             }
             if started >= max_objects && !listing_done {
@@ -252,26 +266,29 @@ impl Backfill {
     /// Waits for one task and records it.
     async fn collect(
         &self,
-        tasks: &mut JoinSet<(Started, String, Result<String, Error>)>,
+        tasks: &mut JoinSet<(Started, String, Handled)>,
         watermark: &mut Watermark,
         response: &mut Response,
     ) {
         let Some(joined) = tasks.join_next().await else {
             return;
         };
-        let Ok((id, key, outcome)) = joined else {
+        let Ok((id, key, handled)) = joined else {
             // A task cannot panic past the pipeline's own guard; should one, its slot stays
             // unhandled and the object is repeated by the next invocation.
             return;
         };
-        match outcome {
-            Ok(status) => *response.counts.entry(status).or_default() += 1,
-            Err(e) => {
-                tracing::error!(key, error_type = e.error_type(), error = %e, "backfill object failed");
-                response.failed.push(Failed {
-                    key,
-                    error_type: e.error_type().to_owned(),
-                });
+        for (route, outcome) in handled {
+            match outcome {
+                Ok(status) => *response.counts.entry(status.to_owned()).or_default() += 1,
+                Err(e) => {
+                    tracing::error!(key, route, error_type = e.error_type(), error = %e, "backfill object failed");
+                    response.failed.push(Failed {
+                        key: key.clone(),
+                        route,
+                        error_type: e.error_type().to_owned(),
+                    });
+                }
             }
         }
         watermark.handled(id);

@@ -288,9 +288,13 @@ async fn backfilled_renditions_order_correctly_against_later_events() {
         let items = pipeline::event::parse_items(&event).expect("an S3 event");
         let transform = transform.clone();
         async move {
-            transform
-                .handle(&items[0], false)
-                .await
+            let mut routed = transform
+                .handle(&items[0], false, &mut pipeline::record::Ungated)
+                .await;
+            assert_eq!(routed.len(), 1, "one route");
+            routed
+                .remove(0)
+                .outcome
                 .expect("handled")
                 .result
                 .disposition
@@ -316,5 +320,65 @@ async fn backfilled_renditions_order_correctly_against_later_events() {
         meta.get("source-sequencer"),
         None,
         "backfill has no sequencer"
+    );
+}
+
+#[tokio::test]
+async fn with_routes_every_object_is_counted_and_failed_per_route() {
+    let aws = local_aws().pipeline(PipelineOptions {
+        destination_prefix: "renditions/".into(),
+        ..PipelineOptions::tagged("backfill-routes")
+    });
+    let admin = local_aws().admin_s3(Account::Source).await;
+    for k in ["photos/a.png", "docs/b.png"] {
+        admin
+            .put_object()
+            .bucket(&aws.source.bucket)
+            .key(k)
+            .body(ByteStream::from(tiny_png()))
+            .send()
+            .await
+            .expect("upload");
+    }
+    let d = &aws.destination;
+    // `photos` writes where the writer role may not.
+    let routes = json!([
+        {"id": "all", "source_prefix": "", "bucket": d.bucket, "role_arn": d.role_arn,
+         "external_id": d.external_id, "prefix": "renditions/"},
+        {"id": "photos", "source_prefix": "photos/", "bucket": d.bucket, "role_arn": d.role_arn,
+         "external_id": d.external_id, "prefix": "elsewhere/"},
+    ])
+    .to_string();
+    let backfill = backfill_for(
+        &aws,
+        &[
+            ("ROUTES", &routes),
+            ("DESTINATION_BUCKET", ""),
+            ("DESTINATION_ROLE_ARN", ""),
+            ("DESTINATION_EXTERNAL_ID", ""),
+            ("DESTINATION_PREFIX", ""),
+            ("DESTINATION_ACCOUNT_ID", ""),
+        ],
+    )
+    .await;
+    let response = backfill
+        .handle(&json!({}), later(), "test")
+        .await
+        .expect("a backfill answers");
+    assert_eq!(
+        response.counts,
+        BTreeMap::from([("written".to_owned(), 2)]),
+        "one RESULT per object per route it took and did not fail"
+    );
+    let failed = serde_json::to_value(&response.failed).expect("JSON");
+    assert_eq!(
+        failed,
+        json!([{"key": "photos/a.png", "route": "photos", "error_type": "DestinationWriteDenied"}])
+    );
+    assert!(response.done);
+    assert_eq!(
+        destination_count(&aws).await,
+        6,
+        "both objects' renditions on route all"
     );
 }

@@ -26,28 +26,7 @@ fn event(
     version: Option<&str>,
     sequencer: &str,
 ) -> Value {
-    let mut event = h.event(if name.starts_with("ObjectRemoved") {
-        "s3-delete.json"
-    } else {
-        "s3-put.json"
-    });
-    let record = &mut event["Records"][0];
-    record["eventName"] = json!(name);
-    let object = &mut record["s3"]["object"];
-    object["key"] = json!(KEY_IN_EVENTS);
-    object["sequencer"] = json!(sequencer);
-    match etag {
-        Some(etag) => object["eTag"] = json!(etag),
-        None => {
-            if let Some(o) = object.as_object_mut() {
-                o.remove("eTag");
-            }
-        }
-    }
-    if let Some(version) = version {
-        object["versionId"] = json!(version);
-    }
-    event
+    h.notification(name, KEY_IN_EVENTS, etag, version, Some(sequencer))
 }
 
 impl Harness {
@@ -247,10 +226,21 @@ async fn force_re_renders_current_renditions() {
     let create = event(&h, "ObjectCreated:Put", Some(&etag), None, "0A");
     assert_eq!(status(&h.result(create.clone()).await).0, "written");
     let items = parse_items(&create).expect("an event");
-    let forced = h.pipeline.handle(&items[0], true).await.expect("handled");
+    let once = |force| {
+        let pipeline = h.pipeline.clone();
+        let item = items[0].clone();
+        async move {
+            let mut routed = pipeline
+                .handle(&item, force, &mut pipeline::record::Ungated)
+                .await;
+            assert_eq!(routed.len(), 1, "one route");
+            routed.remove(0).outcome.expect("handled")
+        }
+    };
+    let forced = once(true).await;
     assert_eq!(forced.result.disposition.label(), "written");
     assert_eq!(forced.result.outputs.len(), 3);
-    let unforced = h.pipeline.handle(&items[0], false).await.expect("handled");
+    let unforced = once(false).await;
     assert_eq!(
         unforced.result.disposition.label(),
         "skipped/already-current"

@@ -1,53 +1,106 @@
 //! A removal record (`ObjectRemoved:*`, `LifecycleExpiration:*`, EventBridge `Object
-//! Deleted`): read the renditions, then the source, decide, delete each conditionally, or
-//! render the version that became current.
+//! Deleted`): on every route the key takes, read the renditions; then the source once;
+//! decide per route, delete each conditionally, or render the version that became current.
 
 use std::time::Instant;
 
-use contract::decision::{self, RemovalDecision};
+use contract::decision::{self, Found, RemovalDecision, SourceObject};
 use cross_account_s3::Error;
 
 use super::destination::{self, Conditional};
 use super::source::what_differs;
-use super::{Outcome, Pipeline, RecordMetrics, result};
+use super::{Gate, Lane, Outcome, Pipeline, RecordMetrics, Routed, result};
 use crate::event::{EventKey, Kind, Record};
+use crate::report::describe_record;
 use crate::response::{Disposition, OutputInfo, Skip};
 
+/// A route's renditions of the removed key, read before the source.
+struct Read<'a> {
+    index: usize,
+    lane: Lane<'a>,
+    /// The key candidate whose renditions exist (EventBridge keys may or may not be encoded).
+    key: String,
+    found: Vec<Found>,
+}
+
 impl Pipeline {
-    pub(super) async fn removed(&self, r: &Record) -> Result<Outcome, Error> {
+    pub(super) async fn removed(
+        &self,
+        r: &Record,
+        lanes: &[Lane<'_>],
+        gate: &mut (dyn Gate + Send),
+    ) -> Vec<Routed> {
         let started = Instant::now();
-        // The candidate key whose renditions exist (EventBridge keys may or may not be
-        // encoded); the renditions are read before the source, so a re-upload that lands in
-        // between is seen either as a current source or as renditions replaced since the read
-        // (whose conditional delete then fails and keeps them).
-        let dst = self.clients.destination();
-        let mut chosen = None;
-        for key in r.key.candidates() {
-            let found = destination::folder(dst, &self.folder_of(key)).await?;
-            let ours = found.iter().any(|f| f.belongs_to(&r.bucket, key));
-            if chosen.is_none() || ours {
-                chosen = Some((key.to_owned(), found));
+        // The renditions are read before the source, so a re-upload that lands in between is
+        // seen either as a current source or as renditions replaced since the read (whose
+        // conditional delete then fails and keeps them).
+        let mut routed: Vec<Option<Routed>> = vec![None; lanes.len()];
+        let mut reads = Vec::new();
+        for (index, lane) in lanes.iter().enumerate() {
+            if index > 0
+                && let Err(e) =
+                    gate.start(&format!("{} (route {})", describe_record(r), lane.route.id))
+            {
+                routed[index] = Some(Routed::on(lane, Err(e)));
+                continue;
             }
-            if ours {
-                break;
+            match chosen(r, lane).await {
+                Ok((key, found)) => reads.push(Read {
+                    index,
+                    lane: *lane,
+                    key,
+                    found,
+                }),
+                Err(e) => routed[index] = Some(Routed::on(lane, Err(e))),
             }
         }
-        let (key, found) = chosen.unwrap_or_else(|| (r.key.primary().to_owned(), vec![]));
-        let current = self.current(&r.bucket, &key).await?;
+        // The source, once per key chosen (one key but for an EventBridge key whose routes
+        // found their renditions under different candidates).
+        let mut currents: Vec<(String, Result<Option<SourceObject>, Error>)> = Vec::new();
+        for read in &reads {
+            if !currents.iter().any(|(k, _)| *k == read.key) {
+                let current = self.current(&r.bucket, &read.key).await;
+                currents.push((read.key.clone(), current));
+            }
+        }
+        for read in reads {
+            let current = currents
+                .iter()
+                .find(|(k, _)| *k == read.key)
+                .map(|(_, c)| c.clone());
+            let answer = match current {
+                Some(Ok(current)) => self.remove_on(r, &read, current.as_ref(), started).await,
+                Some(Err(e)) => Err(e),
+                None => Err(Error::internal("a removal", "the source was not read")),
+            };
+            routed[read.index] = Some(Routed::on(&read.lane, answer));
+        }
+        routed.into_iter().flatten().collect()
+    }
+
+    /// Decides and carries out the removal on one route.
+    async fn remove_on(
+        &self,
+        r: &Record,
+        read: &Read<'_>,
+        current: Option<&SourceObject>,
+        started: Instant,
+    ) -> Result<Outcome, Error> {
+        let key = &read.key;
         let skipped = |skip| Outcome {
-            result: result(r, &key, Disposition::Skipped(skip)),
+            result: result(r, key, Disposition::Skipped(skip)),
             metrics: RecordMetrics {
                 read: started.elapsed(),
                 ..RecordMetrics::default()
             },
             detail: matches!(skip, Skip::Superseded | Skip::Gone)
-                .then(|| what_differs(r, Ok(current.as_ref()))),
+                .then(|| what_differs(r, Ok(current))),
         };
-        match decision::removal(&r.bucket, &key, current.as_ref(), &found) {
+        match decision::removal(&r.bucket, key, current, &read.found) {
             RemovalDecision::Skip(skip) => Ok(skipped(skip)),
             RemovalDecision::RenderCurrent(object) => {
                 // Rendered as a create record of the version now current, ordered by the
-                // removal's sequencer.
+                // removal's sequencer, on this route alone.
                 let create = Record {
                     kind: Kind::Created,
                     key: EventKey::Decoded(key.clone()),
@@ -56,25 +109,35 @@ impl Pipeline {
                     size: Some(object.length),
                     ..r.clone()
                 };
-                let mut outcome = self.created(&create, false).await?;
+                let mut routed = self
+                    .created(&create, false, &[read.lane], &mut super::Ungated)
+                    .await;
+                let one = match routed.pop() {
+                    Some(one) if routed.is_empty() => one.outcome,
+                    _ => Err(Error::internal(
+                        format!("the removal of s3://{}/{key}", r.bucket),
+                        "rendering the current version on one route answered other than once",
+                    )),
+                };
+                let mut outcome = one?;
                 outcome.result.version_id = r.version_id.clone();
                 outcome.result.disposition = decision::removal_rendered(outcome.result.disposition);
                 Ok(outcome)
             }
             RemovalDecision::Delete(deletes) => {
-                let read = started.elapsed();
+                let read_time = started.elapsed();
                 let mut outputs = Vec::new();
                 let mut kept = 0;
                 for d in &deletes {
-                    match destination::delete(dst, d).await? {
+                    match destination::delete(read.lane.dst, d).await? {
                         Conditional::Done(_) => outputs.push(OutputInfo::deleted(d.key.clone())),
                         Conditional::Changed => kept += 1,
                         Conditional::Missing => {}
                     }
                 }
                 let metrics = RecordMetrics {
-                    read,
-                    write: started.elapsed() - read,
+                    read: read_time,
+                    write: started.elapsed() - read_time,
                     ..RecordMetrics::default()
                 };
                 let detail = (kept > 0).then(|| {
@@ -82,7 +145,7 @@ impl Pipeline {
                         "kept {kept} rendition(s) replaced since they were read (a re-upload's)"
                     )
                 });
-                let mut res = result(r, &key, decision::after_deleting(outputs.len(), kept));
+                let mut res = result(r, key, decision::after_deleting(outputs.len(), kept));
                 res.outputs = outputs;
                 Ok(Outcome {
                     result: res,
@@ -92,4 +155,24 @@ impl Pipeline {
             }
         }
     }
+}
+
+/// The candidate key whose renditions exist on `lane`, with what its folder holds (the first
+/// candidate when none has any).
+async fn chosen(r: &Record, lane: &Lane<'_>) -> Result<(String, Vec<Found>), Error> {
+    let mut chosen = None;
+    for key in r.key.candidates() {
+        if !lane.route.takes(key) {
+            continue;
+        }
+        let found = destination::folder(lane.dst, &lane.folder_of(key)).await?;
+        let ours = found.iter().any(|f| f.belongs_to(&r.bucket, key));
+        if chosen.is_none() || ours {
+            chosen = Some((key.to_owned(), found));
+        }
+        if ours {
+            break;
+        }
+    }
+    Ok(chosen.unwrap_or_else(|| (r.key.primary().to_owned(), vec![])))
 }

@@ -63,6 +63,43 @@ impl Harness {
             .expect("JSON")
     }
 
+    /// An S3 notification of `name` (`ObjectCreated:*` or `ObjectRemoved:*`) for `key` as the
+    /// event spells it (URL-encoded), with `etag` (none: no `eTag` field), `version` and
+    /// `sequencer` when given.
+    pub fn notification(
+        &self,
+        name: &str,
+        key: &str,
+        etag: Option<&str>,
+        version: Option<&str>,
+        sequencer: Option<&str>,
+    ) -> Value {
+        let mut event = self.event(if name.starts_with("ObjectRemoved") {
+            "s3-delete.json"
+        } else {
+            "s3-put.json"
+        });
+        let record = &mut event["Records"][0];
+        record["eventName"] = serde_json::json!(name);
+        let object = &mut record["s3"]["object"];
+        object["key"] = serde_json::json!(key);
+        if let Some(sequencer) = sequencer {
+            object["sequencer"] = serde_json::json!(sequencer);
+        }
+        match etag {
+            Some(etag) => object["eTag"] = serde_json::json!(etag),
+            None => {
+                if let Some(o) = object.as_object_mut() {
+                    o.remove("eTag");
+                }
+            }
+        }
+        if let Some(version) = version {
+            object["versionId"] = serde_json::json!(version);
+        }
+        event
+    }
+
     pub async fn invoke(&self, payload: Value) -> Result<Value, Failure> {
         invoke_on(&self.pipeline, payload, std::time::Duration::from_secs(900)).await
     }
