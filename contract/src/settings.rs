@@ -13,7 +13,7 @@ mod session;
 mod source;
 
 pub use destination::DestinationSettings;
-pub use routes::{DEFAULT_ROUTE, Route, RouteId, Routes};
+pub use routes::{DEFAULT_ROUTE, REPLACED_BY_ROUTES, Route, RouteId, Routes};
 pub use session::{AssumeRoleSession, DEFAULT_SESSION_SECONDS, MAX_SESSION_SECONDS};
 pub use source::SourceSettings;
 

@@ -75,3 +75,15 @@ pub fn lambda_context(timeout: std::time::Duration) -> lambda_runtime::Context {
         .unwrap_or(0);
     context
 }
+
+/// The settings that give a pipeline `routes` (the JSON of `ROUTES`) instead of its
+/// `DESTINATION_*`, which must then be empty: overrides over a provisioned pipeline's env.
+pub fn routes_env(routes: &str) -> Vec<(&'static str, String)> {
+    let mut env = vec![("ROUTES", routes.to_owned())];
+    env.extend(
+        contract::settings::REPLACED_BY_ROUTES
+            .iter()
+            .map(|name| (*name, String::new())),
+    );
+    env
+}

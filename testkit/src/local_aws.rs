@@ -35,6 +35,7 @@ struct AccountState {
 struct Accounts {
     source: AccountState,
     destination: AccountState,
+    destination2: AccountState,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,13 +45,15 @@ struct State {
     accounts: Accounts,
 }
 
-/// Which of the two accounts.
+/// Which of the accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Account {
     /// Where uploads land and the pipeline runs.
     Source,
     /// Where renditions go.
     Destination,
+    /// A second destination, for several routes.
+    Destination2,
 }
 
 /// The running local AWS.
@@ -137,6 +140,7 @@ impl LocalAws {
         match account {
             Account::Source => &self.state.accounts.source,
             Account::Destination => &self.state.accounts.destination,
+            Account::Destination2 => &self.state.accounts.destination2,
         }
     }
 
@@ -151,6 +155,45 @@ impl LocalAws {
             .sdk_config(&self.account(account).admin, "local-admin")
             .await;
         s3_client(&sdk)
+    }
+
+    /// How many STS AssumeRole calls the local AWS has answered so far, per role ARN (its
+    /// counting layer: tools/local-aws, `counting.py`).
+    pub fn assume_role_calls(&self) -> std::collections::HashMap<String, u64> {
+        serde_json::from_value(self.get_json("/_local_aws/assume-role-calls"))
+            .expect("the counts per role")
+    }
+
+    /// One of the local AWS's own JSON pages (`/_local_aws/...`: its fault and counting
+    /// layers' figures). Blocking: call it off the async runtime's threads when it matters.
+    pub fn get_json(&self, path: &str) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let address = self.endpoint().trim_start_matches("http://").to_owned();
+        let mut stream = std::net::TcpStream::connect(&address).expect("connect to the local AWS");
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n").expect("request");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("answer");
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {answer}"))
+    }
+
+    /// Every key of `bucket` in `account` (one page: a test's handful), sorted.
+    pub async fn keys(&self, account: Account, bucket: &str) -> Vec<String> {
+        let listed = self
+            .admin_s3(account)
+            .await
+            .list_objects_v2()
+            .bucket(bucket)
+            .send()
+            .await
+            .expect("the admin lists");
+        let mut keys: Vec<String> = listed
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect();
+        keys.sort();
+        keys
     }
 
     /// Provisions a pipeline with unique names (see `scripts/local-aws pipeline`: tools/local-aws, `provision.py`).
@@ -171,6 +214,9 @@ impl LocalAws {
         }
         if let Some(prefix) = &options.upload_prefix {
             cmd.arg("--upload-prefix").arg(prefix);
+        }
+        if options.routes {
+            cmd.arg("--routes");
         }
         let out = run(cmd, &format!("provisioning pipeline {name}"));
         let mut pipeline: Provisioned =

@@ -22,6 +22,9 @@ pub struct PipelineOptions {
     pub execution_drop: Vec<String>,
     /// `UPLOAD_PREFIX`: also provisions upload-url's uploader role (`s3:PutObject` there only).
     pub upload_prefix: Option<String>,
+    /// Two destinations in two accounts, the source stack's `Routes` (routes `dst` and `dst2`,
+    /// each taking every key): [`Provisioned::destination2`] is the second.
+    pub routes: bool,
 }
 
 impl PipelineOptions {
@@ -92,8 +95,11 @@ pub struct Provisioned {
     pub region: String,
     /// Source side.
     pub source: SourceSide,
-    /// Destination side.
+    /// Destination side (with [`PipelineOptions::routes`], the route `dst`'s).
     pub destination: DestinationSide,
+    /// With [`PipelineOptions::routes`]: the route `dst2`'s, in the third account.
+    #[serde(default)]
+    pub destination2: Option<DestinationSide>,
     /// The pipeline execution role.
     pub execution_role: ExecutionRole,
     /// upload-url's role, when [`PipelineOptions::upload_prefix`] asked for it.

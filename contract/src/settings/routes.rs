@@ -20,7 +20,7 @@ use super::{DestinationSettings, SourceSettings};
 pub const DEFAULT_ROUTE: &str = "default";
 
 /// The `DESTINATION_*` settings `ROUTES` replaces (a deployment sets one or the other).
-const REPLACED: [&str; 7] = [
+pub const REPLACED_BY_ROUTES: [&str; 7] = [
     "DESTINATION_BUCKET",
     "DESTINATION_ROLE_ARN",
     "DESTINATION_EXTERNAL_ID",
@@ -121,7 +121,10 @@ impl Routes {
                 from_routes: false,
             });
         };
-        if let Some(name) = REPLACED.iter().find(|name| env.optional(name).is_some()) {
+        if let Some(name) = REPLACED_BY_ROUTES
+            .iter()
+            .find(|name| env.optional(name).is_some())
+        {
             return Err(refused(format!(
                 "is set together with {name}: a deployment names its destinations in ROUTES or in DESTINATION_*, not both; empty {name}"
             )));

@@ -257,16 +257,11 @@ async fn check_routes(
     event: serde_json::Value,
 ) -> Report {
     let mut env = pipeline.env();
-    for name in [
-        "DESTINATION_BUCKET",
-        "DESTINATION_ROLE_ARN",
-        "DESTINATION_EXTERNAL_ID",
-        "DESTINATION_PREFIX",
-        "DESTINATION_ACCOUNT_ID",
-    ] {
-        env.remove(name);
-    }
-    env.insert("ROUTES".into(), routes.to_string());
+    env.extend(
+        testkit::routes_env(&routes.to_string())
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v)),
+    );
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
     let bucket = settings
         .source

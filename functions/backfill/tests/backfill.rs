@@ -349,18 +349,9 @@ async fn with_routes_every_object_is_counted_and_failed_per_route() {
          "external_id": d.external_id, "prefix": "elsewhere/"},
     ])
     .to_string();
-    let backfill = backfill_for(
-        &aws,
-        &[
-            ("ROUTES", &routes),
-            ("DESTINATION_BUCKET", ""),
-            ("DESTINATION_ROLE_ARN", ""),
-            ("DESTINATION_EXTERNAL_ID", ""),
-            ("DESTINATION_PREFIX", ""),
-            ("DESTINATION_ACCOUNT_ID", ""),
-        ],
-    )
-    .await;
+    let env = testkit::routes_env(&routes);
+    let overrides: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let backfill = backfill_for(&aws, &overrides).await;
     let response = backfill
         .handle(&json!({}), later(), "test")
         .await

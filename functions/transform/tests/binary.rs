@@ -386,3 +386,151 @@ async fn made_events_match_the_object_and_a_mismatch_names_both_sides() {
         "{r}"
     );
 }
+
+#[tokio::test]
+async fn routes_fan_out_to_two_accounts_and_a_shared_bucket_with_one_assume_role_per_role() {
+    let aws = local_aws().pipeline(PipelineOptions {
+        destination_prefix: "renditions/".into(),
+        routes: true,
+        ..PipelineOptions::tagged("binary-routes")
+    });
+    let (d, d2) = (
+        &aws.destination,
+        aws.destination2.clone().expect("a second destination"),
+    );
+    let deployed: Value =
+        serde_json::from_str(&aws.env()["ROUTES"]).expect("the stack's ROUTES is JSON");
+    assert_eq!(deployed.as_array().map(Vec::len), Some(2), "{deployed}");
+    // The stack's two routes, and a third sharing the first one's role and bucket.
+    let routes = json!([
+        {"id": "dst", "source_prefix": "", "bucket": d.bucket, "role_arn": d.role_arn,
+         "external_id": d.external_id, "prefix": "renditions/a/"},
+        {"id": "shared", "source_prefix": "photos/", "bucket": d.bucket, "role_arn": d.role_arn,
+         "external_id": d.external_id, "prefix": "renditions/b/", "renditions": "thumb:64x64:png"},
+        {"id": "dst2", "source_prefix": "", "bucket": d2.bucket, "role_arn": d2.role_arn,
+         "external_id": d2.external_id, "prefix": "renditions/"},
+    ])
+    .to_string();
+    let bucket = aws.source.bucket.clone();
+    let source = local_aws().admin_s3(Account::Source).await;
+    let mut messages = Vec::new();
+    for (i, key) in ["photos/one.jpg", "photos/two.jpg", "docs/three.jpg"]
+        .iter()
+        .enumerate()
+    {
+        source
+            .put_object()
+            .bucket(&bucket)
+            .key(*key)
+            .body(ByteStream::from(sample_jpeg()))
+            .send()
+            .await
+            .expect("the source admin uploads");
+        messages.push(message(
+            &format!("message-{i}"),
+            &bucket,
+            key,
+            &sample_jpeg(),
+        ));
+    }
+    let before = local_aws().assume_role_calls();
+    let (answers, exited, log) = run(&aws, json!({"Records": messages}), &[("ROUTES", &routes)]);
+    assert_eq!(
+        answers,
+        vec![Answer::Response(json!({"batchItemFailures": []}))],
+        "the function exited with {exited:?}; its log:\n{log}"
+    );
+    let after = local_aws().assume_role_calls();
+    let calls =
+        |role: &str| after.get(role).copied().unwrap_or(0) - before.get(role).copied().unwrap_or(0);
+    assert_eq!(
+        (calls(&d.role_arn), calls(&d2.role_arn)),
+        (1, 1),
+        "one AssumeRole per role for 3 records on 3 routes (two of one role)"
+    );
+
+    let renditions = |prefix: &str, keys: &[&str]| -> Vec<String> {
+        let mut all: Vec<String> = keys
+            .iter()
+            .flat_map(|k| ["large", "small", "thumb"].map(|r| format!("{prefix}{k}/{r}.jpg")))
+            .collect();
+        all.sort();
+        all
+    };
+    let all = ["docs/three.jpg", "photos/one.jpg", "photos/two.jpg"];
+    let mut first = renditions("renditions/a/", &all);
+    first.extend([
+        "renditions/b/photos/one.jpg/thumb.png".to_owned(),
+        "renditions/b/photos/two.jpg/thumb.png".to_owned(),
+    ]);
+    first.sort();
+    assert_eq!(
+        local_aws().keys(Account::Destination, &d.bucket).await,
+        first
+    );
+    assert_eq!(
+        local_aws().keys(Account::Destination2, &d2.bucket).await,
+        renditions("renditions/", &all)
+    );
+    let route_lines = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "record handled")
+        .map(|l| l["fields"]["route"].as_str().unwrap_or("?").to_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        route_lines,
+        [
+            "dst", "shared", "dst2", "dst", "shared", "dst2", "dst", "dst2"
+        ],
+        "{log}"
+    );
+
+    // A removal: deleted through every route, in both accounts.
+    source
+        .delete_object()
+        .bucket(&bucket)
+        .key("photos/one.jpg")
+        .send()
+        .await
+        .expect("the source admin deletes");
+    let mut removal: Value = serde_json::from_str(
+        message("m", &bucket, "photos/one.jpg", &[])["body"]
+            .as_str()
+            .unwrap_or_default(),
+    )
+    .expect("the record");
+    removal["Records"][0]["eventName"] = json!("ObjectRemoved:Delete");
+    let (answers, _, log) = run(&aws, removal, &[("ROUTES", &routes)]);
+    let Some(Answer::Response(response)) = answers.first() else {
+        panic!("no answer: {log}");
+    };
+    let routes_and_statuses: Vec<(Value, Value)> = response["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| (r["route"].clone(), r["status"].clone()))
+        .collect();
+    assert_eq!(
+        routes_and_statuses,
+        [
+            (json!("dst"), json!("deleted")),
+            (json!("shared"), json!("deleted")),
+            (json!("dst2"), json!("deleted"))
+        ]
+    );
+    assert!(
+        local_aws()
+            .keys(Account::Destination, &d.bucket)
+            .await
+            .iter()
+            .all(|k| !k.contains("one.jpg"))
+    );
+    assert!(
+        local_aws()
+            .keys(Account::Destination2, &d2.bucket)
+            .await
+            .iter()
+            .all(|k| !k.contains("one.jpg"))
+    );
+}

@@ -9,6 +9,11 @@
 //! every key's renditions must match its source's final state: none for a deleted source, the
 //! three renditions of the final ETag for the others.
 //!
+//! The pipeline writes through `FAULTS_ROUTES` routes (CI: 2, `ROUTES` into one bucket under
+//! `renditions/r0/` and `renditions/r1/`; 1: the `DESTINATION_*` settings): a route failing
+//! under a fault fails the invocation after the others were written, and the retry must find
+//! those current and complete the rest.
+//!
 //! `FAULTS_KEYS`, `FAULTS_ROUNDS` and `FAULTS_WORKERS` size the run (CI: 16 keys, 6 rounds, 4
 //! instances); `bench/faults` runs a longer one. The figures go to stdout as one JSON line.
 
@@ -61,24 +66,10 @@ fn png(seed: u64) -> Vec<u8> {
 }
 
 /// How many faults the local AWS has injected so far, by service.
-async fn injected(h: &Harness) -> Value {
-    use std::io::{Read, Write};
-    let address = h.aws.endpoint.trim_start_matches("http://").to_owned();
-    let body = tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(&address).expect("connect");
-        write!(
-            stream,
-            "GET /_local_aws/faults HTTP/1.0\r\nHost: {address}\r\n\r\n"
-        )
-        .expect("request");
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).expect("answer");
-        answer
-    })
-    .await
-    .expect("the request task");
-    let json = body.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(json).unwrap_or_else(|e| panic!("fault counts: {e}: {body}"))
+async fn injected() -> Value {
+    tokio::task::spawn_blocking(|| testkit::local_aws().get_json("/_local_aws/faults"))
+        .await
+        .expect("the request task")
 }
 
 fn key(i: usize) -> String {
@@ -112,7 +103,32 @@ async fn renditions_match_every_sources_final_state_through_faults_and_disorder(
         setting("FAULTS_ROUNDS", 6),
         setting("FAULTS_WORKERS", 4),
     );
+    let routes = setting("FAULTS_ROUTES", 2).max(1);
     let h = Arc::new(Harness::new("chaos", &[]).await);
+    // Where each route writes, and the settings that make it so.
+    let (prefixes, overrides): (Vec<String>, Vec<(String, String)>) = if routes == 1 {
+        (vec!["renditions/".to_owned()], vec![])
+    } else {
+        let d = &h.aws.destination;
+        let prefixes: Vec<String> = (0..routes).map(|r| format!("renditions/r{r}/")).collect();
+        let json: Vec<Value> = prefixes
+            .iter()
+            .enumerate()
+            .map(|(r, prefix)| {
+                json!({"id": format!("r{r}"), "source_prefix": "", "bucket": d.bucket,
+                       "role_arn": d.role_arn, "external_id": d.external_id, "prefix": prefix})
+            })
+            .collect();
+        let overrides = testkit::routes_env(&Value::from(json).to_string())
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        (prefixes, overrides)
+    };
+    let overrides: Vec<(&str, &str)> = overrides
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     // Versioned: an old version stays readable by its id, so only the currency rules keep a
     // late event from rendering it or bringing a deleted photo back.
     h.versioned().await;
@@ -122,12 +138,12 @@ async fn renditions_match_every_sources_final_state_through_faults_and_disorder(
         in_flight: 0,
     }));
     let figures = Arc::new(Figures::default());
-    let injected_before = injected(&h).await;
+    let injected_before = injected().await;
     let started = Instant::now();
 
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
-        let pipeline = Harness::pipeline_for(&h.aws, &[]).await;
+        let pipeline = Harness::pipeline_for(&h.aws, &overrides).await;
         let (queue, figures) = (queue.clone(), figures.clone());
         tasks.spawn(async move {
             loop {
@@ -220,41 +236,43 @@ async fn renditions_match_every_sources_final_state_through_faults_and_disorder(
             .await
             .ok()
             .and_then(|o| o.e_tag().map(|e| e.trim_matches('"').to_owned()));
-        let mut found = Vec::new();
-        for name in ["thumb", "small", "large"] {
-            let meta = h
-                .destination_metadata(&format!("renditions/{k}/{name}.jpg"))
-                .await;
-            found.push(meta.and_then(|m| m.get("source-etag").cloned()));
-        }
-        let listed = h
-            .destination_admin
-            .list_objects_v2()
-            .bucket(&h.aws.destination.bucket)
-            .prefix(format!("renditions/{k}/"))
-            .send()
-            .await
-            .expect("list")
-            .key_count()
-            .unwrap_or(0);
-        let expected = match &source {
-            None => found.iter().all(Option::is_none) && listed == 0,
-            Some(etag) => found.iter().all(|f| f.as_ref() == Some(etag)) && listed == 3,
-        };
-        if !expected {
-            mismatched.push(format!(
-                "{k}: source {source:?}, renditions {found:?}, {listed} listed"
-            ));
+        for prefix in &prefixes {
+            let mut found = Vec::new();
+            for name in ["thumb", "small", "large"] {
+                let meta = h
+                    .destination_metadata(&format!("{prefix}{k}/{name}.jpg"))
+                    .await;
+                found.push(meta.and_then(|m| m.get("source-etag").cloned()));
+            }
+            let listed = h
+                .destination_admin
+                .list_objects_v2()
+                .bucket(&h.aws.destination.bucket)
+                .prefix(format!("{prefix}{k}/"))
+                .send()
+                .await
+                .expect("list")
+                .key_count()
+                .unwrap_or(0);
+            let expected = match &source {
+                None => found.iter().all(Option::is_none) && listed == 0,
+                Some(etag) => found.iter().all(|f| f.as_ref() == Some(etag)) && listed == 3,
+            };
+            if !expected {
+                mismatched.push(format!(
+                    "{prefix}{k}: source {source:?}, renditions {found:?}, {listed} listed"
+                ));
+            }
         }
     }
     let deliveries = figures.deliveries.load(Ordering::Relaxed);
-    let injected_now = injected(&h).await;
+    let injected_now = injected().await;
     let faults = |service: &str| {
         injected_now[service].as_u64().unwrap_or(0) - injected_before[service].as_u64().unwrap_or(0)
     };
     let report = json!({
         "faults_injected": {"s3": faults("s3"), "sts": faults("sts")},
-        "keys": keys, "rounds": rounds, "instances": workers,
+        "keys": keys, "rounds": rounds, "instances": workers, "routes": routes,
         "events": events, "deliveries": deliveries,
         "retries": figures.retries.load(Ordering::Relaxed),
         "lost_events": figures.lost.load(Ordering::Relaxed),

@@ -35,15 +35,9 @@ fn routes(h: &Harness, routes: &[(&str, &str, &str, Option<&str>)]) -> String {
 
 /// The harness's pipeline with `ROUTES` instead of its `DESTINATION_*`.
 async fn routed(h: &Harness, routes: &str) -> Pipeline {
-    h.with(&[
-        ("ROUTES", routes),
-        ("DESTINATION_BUCKET", ""),
-        ("DESTINATION_ROLE_ARN", ""),
-        ("DESTINATION_EXTERNAL_ID", ""),
-        ("DESTINATION_PREFIX", ""),
-        ("DESTINATION_ACCOUNT_ID", ""),
-    ])
-    .await
+    let env = testkit::routes_env(routes);
+    let overrides: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    h.with(&overrides).await
 }
 
 /// An S3 notification of `name` for `key` (no characters to encode) with `etag`.

@@ -29,6 +29,14 @@ def uploader_statements(doc):
     return role(doc, "UploaderRole")["Policies"][0]["PolicyDocument"]["Statement"]
 
 
+SAMCONFIG = (checks.ROOT / "samconfig.toml").read_text()
+
+
+def pipeline_assume(doc):
+    statements = role(doc, "PipelineRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    return next(st for st in statements if st.get("Sid") == "AssumeTheWriterRole")
+
+
 def env(doc, fn):
     return doc["Resources"][fn]["Properties"]["Environment"]["Variables"]
 
@@ -202,6 +210,31 @@ class EachWideningIsCaught(unittest.TestCase):
             checks.package_problems,
         ),
         (
+            "the pipeline role assuming DestinationRoleArn even with Routes",
+            lambda d: pipeline_assume(d).__setitem__("Resource", {"Ref": "DestinationRoleArn"}),
+            lambda d: checks.route_problems(d, SAMCONFIG),
+        ),
+        (
+            "the pipeline role assuming any role",
+            lambda d: pipeline_assume(d).__setitem__("Resource", "*"),
+            lambda d: checks.route_problems(d, SAMCONFIG),
+        ),
+        (
+            "DESTINATION_BUCKET passed beside Routes",
+            lambda d: env(d, "Backfill").__setitem__("DESTINATION_BUCKET", {"Ref": "DestinationBucket"}),
+            checks.settings_problems,
+        ),
+        (
+            "ROUTES kept from access-check",
+            lambda d: env(d, "AccessCheck").pop("ROUTES"),
+            checks.settings_problems,
+        ),
+        (
+            "Routes required",
+            lambda d: d["Parameters"]["Routes"].pop("Default"),
+            lambda d: checks.route_problems(d, SAMCONFIG),
+        ),
+        (
             "a parameter without a pattern",
             lambda d: d["Parameters"]["SourcePrefix"].pop("AllowedPattern", None),
             lambda d: checks.parameter_problems([("template.yaml", d)]),
@@ -217,6 +250,26 @@ class EachWideningIsCaught(unittest.TestCase):
         doc = widened(lambda d: d["Parameters"].__setitem__("Unheard", {"Type": "String"}))
         problems = checks.readme_problems([("template.yaml", doc)], README)
         self.assertEqual(problems, ["README.md does not name the parameter Unheard of template.yaml"])
+
+
+class TheSamconfigRoutes(unittest.TestCase):
+    def test_an_unquoted_routes_is_cut_at_its_first_comma_and_caught(self):
+        unquoted = SAMCONFIG.replace("\"Routes='[", '"Routes=[').replace("}]'\"", '}]"')
+        self.assertNotEqual(unquoted, SAMCONFIG)
+        problems = checks.samconfig_route_problems(unquoted)
+        self.assertTrue(any("not JSON" in p and "quote it" in p for p in problems), problems)
+
+    def test_a_route_role_not_in_route_role_arns_is_caught(self):
+        missing = SAMCONFIG.replace(',arn:aws:iam::333333333333:role/s3-cross-account-writer-archive"', '"')
+        self.assertNotEqual(missing, SAMCONFIG)
+        problems = checks.samconfig_route_problems(missing)
+        self.assertTrue(any("RouteRoleArns lists" in p for p in problems), problems)
+
+    def test_without_a_two_account_sample_it_says_so(self):
+        self.assertEqual(
+            checks.samconfig_route_problems('[default.deploy.parameters]\nparameter_overrides = ["A=1"]\n'),
+            ["samconfig.toml: no sample environment routes to two destination accounts"],
+        )
 
 
 if __name__ == "__main__":

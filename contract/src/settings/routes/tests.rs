@@ -163,7 +163,7 @@ fn bad_routes_are_refused_naming_the_route_and_the_field() {
 
 #[test]
 fn routes_with_any_destination_setting_are_refused() {
-    for name in REPLACED {
+    for name in REPLACED_BY_ROUTES {
         let value = if name == "DESTINATION_ROLE_ARN" {
             "arn:aws:iam::222222222222:role/w"
         } else {

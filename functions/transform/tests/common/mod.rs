@@ -166,20 +166,9 @@ impl Harness {
     }
 
     pub async fn destination_keys(&self) -> Vec<String> {
-        let list = self
-            .destination_admin
-            .list_objects_v2()
-            .bucket(&self.aws.destination.bucket)
-            .send()
+        local_aws()
+            .keys(Account::Destination, &self.aws.destination.bucket)
             .await
-            .expect("the destination admin lists");
-        let mut keys: Vec<String> = list
-            .contents()
-            .iter()
-            .filter_map(|o| o.key().map(str::to_owned))
-            .collect();
-        keys.sort();
-        keys
     }
 }
 

@@ -134,6 +134,11 @@ def main(argv=None):
     p.add_argument("--name", required=True, help="lowercase letters, digits and '-'; names the buckets and roles")
     p.add_argument("--source-prefix", default="")
     p.add_argument("--destination-prefix", default="")
+    p.add_argument(
+        "--routes",
+        action="store_true",
+        help="two destinations in two accounts (destination, destination2) as the source stack's Routes",
+    )
     p.add_argument("--writer-drop", action="append", default=[], metavar="ACTION")
     p.add_argument("--execution-drop", action="append", default=[], metavar="ACTION")
     p.add_argument(

@@ -152,17 +152,18 @@ def cache_dir(state_file):
     return os.path.join(os.path.dirname(os.path.abspath(state_file)), ".local-aws-templates")
 
 
-def deploy(state, state_file, name, source_parameters, destination_parameters):
-    """Both stacks; returns what each created, its outputs, its roles' policies and its
-    functions' environments. `destination_parameters` gets the source stack's
-    `PipelineRoleArn` output."""
+def deploy(state, state_file, name, source_parameters, destinations):
+    """The source stack, then one destination stack per entry of `destinations` (account ->
+    parameters; each gets the source stack's `PipelineRoleArn` output); returns what each
+    created, its outputs, its roles' policies and its functions' environments, by account."""
     source_id = state["accounts"]["source"]["id"]
     source_template = templates.translated(SOURCE_TEMPLATE, cache_dir(state_file), code_uri(source_id))
     destination_template = templates.translated(DESTINATION_TEMPLATE, cache_dir(state_file), code_uri(source_id))
     source = create_stack(state, "source", name, source_template, source_parameters)
-    destination_parameters = {**destination_parameters, "PipelineRoleArn": source["outputs"]["PipelineRoleArn"]}
-    destination = create_stack(state, "destination", name, destination_template, destination_parameters)
-    stacks = {"source": source, "destination": destination}
+    stacks = {"source": source}
+    for account, parameters in destinations.items():
+        parameters = {**parameters, "PipelineRoleArn": source["outputs"]["PipelineRoleArn"]}
+        stacks[account] = create_stack(state, account, name, destination_template, parameters)
     for account, stack in stacks.items():
         stack["policies"], stack["trusts"] = settle_roles(state, account, stack)
         if stack["not_created"]:

@@ -17,10 +17,35 @@ PIPELINE_FUNCTION = "Transform"
 UPLOAD_FUNCTION = "UploadUrlFunction"
 
 
-def stack_parameters(state, args, external_id):
-    """The two stacks' parameters for a pipeline named `args.name`, as the README's deploy guide
-    has an operator set them (the destination stack gets the pipeline role from the source's)."""
+# The second destination of `--routes`: its account, and its names' mark.
+SECOND = "destination2"
+
+
+def routes_of(state, args, external_ids):
+    """With `--routes`: one route per destination account, each taking every key of the
+    pipeline (ids `dst` and `dst2`), in its own bucket through its own writer role."""
+    routes = []
+    for route_id, account, mark in (("dst", "destination", ""), ("dst2", SECOND, "2")):
+        account_id = state["accounts"][account]["id"]
+        routes.append(
+            {
+                "id": route_id,
+                "source_prefix": args.source_prefix,
+                "bucket": f"dst{mark}-{args.name}",
+                "role_arn": f"arn:aws:iam::{account_id}:role/writer{mark}-{args.name}",
+                "external_id": external_ids[account],
+                "prefix": args.destination_prefix,
+            }
+        )
+    return routes
+
+
+def stack_parameters(state, args, external_ids):
+    """The stacks' parameters for a pipeline named `args.name`, as the README's deploy guide
+    has an operator set them (each destination stack gets the pipeline role from the
+    source's): one destination, or with `args.routes` two, in two accounts, as `Routes`."""
     name = args.name
+    external_id = external_ids["destination"]
     src = state["accounts"]["source"]["id"]
     dst = state["accounts"]["destination"]["id"]
     source = {
@@ -45,13 +70,31 @@ def stack_parameters(state, args, external_id):
         "BatchReportBucket": f"src-{name}",
         "BatchReportPrefix": "batch/reports/",
     }
-    destination = {
-        "WriterRoleName": f"writer-{name}",
-        "ExternalId": external_id,
-        "DestinationBucketName": f"dst-{name}",
-        "DestinationPrefix": args.destination_prefix,
+    destinations = {
+        "destination": {
+            "WriterRoleName": f"writer-{name}",
+            "ExternalId": external_id,
+            "DestinationBucketName": f"dst-{name}",
+            "DestinationPrefix": args.destination_prefix,
+        }
     }
-    return source, destination
+    if getattr(args, "routes", False):
+        routes = routes_of(state, args, external_ids)
+        for key in ("DestinationBucket", "DestinationPrefix", "DestinationAccountId", "DestinationRoleArn"):
+            source.pop(key)
+        source.pop("DestinationExternalId")
+        # Quoted as one value the way SAM's own parser would leave it: JSON, no spaces needed.
+        source |= {
+            "Routes": json.dumps(routes, separators=(",", ":")),
+            "RouteRoleArns": ",".join(r["role_arn"] for r in routes),
+        }
+        destinations[SECOND] = {
+            "WriterRoleName": f"writer2-{name}",
+            "ExternalId": external_ids[SECOND],
+            "DestinationBucketName": f"dst2-{name}",
+            "DestinationPrefix": args.destination_prefix,
+        }
+    return source, destinations
 
 
 def without_actions(document, dropped):
@@ -90,8 +133,9 @@ def pipeline(args):
     src = state["accounts"]["source"]
     dst = state["accounts"]["destination"]
     name = args.name
-    external_id = secrets.token_hex(16)
-    source_parameters, destination_parameters = stack_parameters(state, args, external_id)
+    external_ids = {"destination": secrets.token_hex(16), SECOND: secrets.token_hex(16)}
+    external_id = external_ids["destination"]
+    source_parameters, destination_parameters = stack_parameters(state, args, external_ids)
     stacks = deploy.deploy(state, args.state_file, name, source_parameters, destination_parameters)
     source, destination = stacks["source"], stacks["destination"]
 
@@ -115,6 +159,19 @@ def pipeline(args):
             "role_arn": destination["outputs"]["WriterRoleArn"],
             "external_id": external_id,
         },
+        **(
+            {
+                "destination2": {
+                    "account_id": state["accounts"][SECOND]["id"],
+                    "bucket": stacks[SECOND]["outputs"]["DestinationBucket"],
+                    "prefix": args.destination_prefix,
+                    "role_arn": stacks[SECOND]["outputs"]["WriterRoleArn"],
+                    "external_id": external_ids[SECOND],
+                }
+            }
+            if SECOND in stacks
+            else {}
+        ),
         "execution_role": {
             "arn": execution_role_arn,
             "credentials": temporary_credentials(sts, execution_role_arn, f"lambda-{name}"),

@@ -84,7 +84,8 @@ def serve(args):
     logging.getLogger("moto").addFilter(lambda r: "No Moto CloudFormation support" not in r.getMessage())
 
     class FaultyMotoServer(ThreadedMotoServer):
-        """moto's threaded server with the fault layer in front of its application."""
+        """moto's threaded server with the fault and counting layers in front of its
+        application."""
 
         def _server_entry(self):
             from moto.moto_server.werkzeug_app import (
@@ -94,11 +95,12 @@ def serve(args):
             )
             from werkzeug.serving import make_server
 
+            from .counting import AssumeRoleCalls
             from .faults import Faults
             from .presigned import Presigned
 
             faults = Faults(DomainDispatcherApplication(create_backend_app), os.environ.get("FAULT_SEED"))
-            self.app = Presigned(faults)
+            self.app = Presigned(AssumeRoleCalls(faults))
             self._server = make_server(self._ip_address, self._port, self.app, True, request_handler=MotoRequestHandler)
             self._server_ready_event.set()
             self._server.serve_forever()

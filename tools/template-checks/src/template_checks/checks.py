@@ -18,6 +18,12 @@
    name, no more (tests/ widens each and sees it caught). The statements themselves live in the
    template only; the roles as deployed are also tested against the local AWS
    (`scripts/local-aws deploy`, shared/tests/roles.rs).
+8. Several destinations: `Routes` and `RouteRoleArns` default to empty; with Routes the
+   pipeline role may assume exactly RouteRoleArns, else exactly DestinationRoleArn; the
+   DESTINATION_* settings ROUTES replaces are empty with Routes; every `Routes` of
+   samconfig.toml reaches the template as JSON (parsed by SAM's own parameter parser, which cuts
+   an unquoted value at its first comma) with exactly its roles in RouteRoleArns, and one
+   sample environment routes to two destination accounts.
 
 The checks are functions of a loaded template (`load_templates`), each returning a list of
 problems; `cli` runs them all, and `tests/` proves that each catches what it must (the
@@ -25,10 +31,13 @@ templates widened one change at a time). Uses cfn-lint's YAML loader (it underst
 !Sub, ...), from the SAM venv.
 """
 
+import json
 import re
+import tomllib
 from pathlib import Path
 
 from cfnlint.decode.cfn_yaml import load
+from samcli.cli.types import CfnParameterOverridesType
 
 
 def repo_root():
@@ -60,6 +69,7 @@ CONTRACT_SETTINGS = [
     "SOURCE_BUCKET",
     "SOURCE_PREFIX",
     "SOURCE_ACCOUNT_ID",
+    "ROUTES",
     "RENDITIONS",
     "MAX_INPUT_BYTES",
     "MAX_INPUT_PIXELS",
@@ -68,6 +78,11 @@ CONTRACT_SETTINGS = [
     "AWS_ENDPOINT_URL",
 ]
 PIPELINE_SETTINGS = [v for v in CONTRACT_SETTINGS if v != "BACKFILL_CONCURRENCY"]
+# The settings ROUTES replaces: with Routes set, the template passes them empty.
+REPLACED_BY_ROUTES = [
+    v for v in CONTRACT_SETTINGS if v.startswith("DESTINATION_") and v != "DESTINATION_SESSION_SECONDS"
+]
+HAS_ROUTES = {"Fn::Not": [{"Fn::Equals": [{"Ref": "Routes"}, ""]}]}
 UPLOAD_SETTINGS = [
     "SOURCE_BUCKET",
     "SOURCE_PREFIX",
@@ -257,7 +272,14 @@ def settings_problems(doc, name="template.yaml"):
         ) or {}
         for var in wanted:
             value = env.get(var)
-            if not (isinstance(value, dict) and value.get("Ref") in params):
+            if var in REPLACED_BY_ROUTES:
+                # !If [HasRoutes, "", !Ref <its parameter>]
+                branches = value.get("Fn::If") if isinstance(value, dict) else None
+                if not (branches and branches[:2] == ["HasRoutes", ""] and (branches[2] or {}).get("Ref") in params):
+                    problems.append(
+                        f"{name}: the setting {var} of {logical_id} is not its parameter, or empty with Routes"
+                    )
+            elif not (isinstance(value, dict) and value.get("Ref") in params):
                 problems.append(f"{name}: the setting {var} of {logical_id} is not fed by a parameter")
         extra = sorted(set(env) - set(wanted) - runtime)
         if extra:
@@ -265,6 +287,79 @@ def settings_problems(doc, name="template.yaml"):
     functions = {k for k, v in resources.items() if v.get("Type") == "AWS::Serverless::Function"}
     if functions - set(FUNCTION_SETTINGS):
         problems.append(f"{name}: no settings are fixed for {sorted(functions - set(FUNCTION_SETTINGS))}")
+    return problems
+
+
+def route_problems(doc, samconfig, name="template.yaml"):
+    """8. Several destinations: `Routes` and `RouteRoleArns` default to empty, the pipeline
+    role may assume exactly the listed roles with Routes (else exactly DestinationRoleArn),
+    and every `Routes` of samconfig.toml reaches the template as the JSON it is (SAM cuts an
+    unquoted value at its first comma), its roles exactly its RouteRoleArns."""
+    problems = []
+    params = doc.get("Parameters") or {}
+    for pname in ("Routes", "RouteRoleArns"):
+        if (params.get(pname) or {}).get("Default") != "":
+            problems.append(f"{name}: parameter {pname} does not default to empty")
+    if (doc.get("Conditions") or {}).get("HasRoutes") != HAS_ROUTES:
+        problems.append(f"{name}: the condition HasRoutes is not `Routes` non-empty")
+    props = ((doc.get("Resources") or {}).get("PipelineRole") or {}).get("Properties") or {}
+    assume = [st for st in statements(props.get("Policies")) if "sts:AssumeRole" in as_list(st.get("Action"))]
+    wanted = {"Fn::If": ["HasRoutes", {"Fn::Split": [",", {"Ref": "RouteRoleArns"}]}, {"Ref": "DestinationRoleArn"}]}
+    if [st.get("Resource") for st in assume] != [wanted] or any("Condition" in st for st in assume):
+        problems.append(
+            f"{name}: the pipeline role may assume other than exactly RouteRoleArns (with Routes) or DestinationRoleArn"
+        )
+    return problems + samconfig_route_problems(samconfig)
+
+
+def parameter_overrides(value):
+    """What SAM makes of a samconfig.toml `parameter_overrides` (a string or a list), with SAM's
+    own parser."""
+    given = tuple(value) if isinstance(value, list) else value
+    return CfnParameterOverridesType().convert(given, None, None)
+
+
+def samconfig_route_problems(samconfig):
+    """Every environment of samconfig.toml that sets `Routes`: JSON, an array of routes whose
+    role_arns are exactly its `RouteRoleArns`, and no Destination* beside it; one sample
+    environment routes to at least two destination accounts."""
+    problems = []
+    accounts_of = {}
+    for env_name, env in tomllib.loads(samconfig).items():
+        if not isinstance(env, dict):
+            continue
+        deploy = (env.get("deploy") or {}).get("parameters") or {}
+        if "parameter_overrides" not in deploy:
+            continue
+        values = parameter_overrides(deploy["parameter_overrides"])
+        if "Routes" not in values:
+            continue
+        where = f"samconfig.toml [{env_name}]"
+        try:
+            routes = json.loads(values["Routes"])
+        except ValueError as e:
+            problems.append(
+                f"{where}: Routes reaches the template as {values['Routes']!r}, not JSON ({e}); "
+                "quote it: Routes='[...]'"
+            )
+            continue
+        if not (isinstance(routes, list) and routes and all(isinstance(r, dict) for r in routes)):
+            problems.append(f"{where}: Routes is not a JSON array of routes")
+            continue
+        roles = {r.get("role_arn") for r in routes}
+        listed = set(filter(None, values.get("RouteRoleArns", "").split(",")))
+        if roles != listed:
+            problems.append(
+                f"{where}: RouteRoleArns lists {sorted(listed)}, the routes' roles are {sorted(map(str, roles))}"
+            )
+        beside = sorted(
+            k for k in ("DestinationBucket", "DestinationRoleArn", "DestinationExternalId") if values.get(k)
+        )
+        if beside:
+            problems.append(f"{where}: Routes beside {beside}: the functions refuse both")
+        accounts_of[env_name] = {str(r).split(":")[4] for r in roles if str(r).count(":") >= 5}
+    if not any(len(accounts) >= 2 for accounts in accounts_of.values()):
+        problems.append("samconfig.toml: no sample environment routes to two destination accounts")
     return problems
 
 
@@ -386,8 +481,10 @@ def trigger_problems(source):
     return problems
 
 
-def all_problems(source, destination, readme):
-    """Every check on both templates and the README."""
+def all_problems(source, destination, readme, samconfig=None):
+    """Every check on both templates, the README and samconfig.toml."""
+    if samconfig is None:
+        samconfig = (ROOT / "samconfig.toml").read_text()
     templates = [("template.yaml", source), ("destination/template.yaml", destination)]
     return (
         package_problems(source)
@@ -404,4 +501,6 @@ def all_problems(source, destination, readme):
         + batch_role_problems(source)
         # 7. upload-url's uploader role: s3:PutObject under UploadPrefix, its log group, X-Ray, KMS.
         + uploader_role_problems(source)
+        # 8. Several destinations: Routes, RouteRoleArns, samconfig.toml's Routes.
+        + route_problems(source, samconfig)
     )
