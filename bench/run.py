@@ -196,7 +196,9 @@ class FirstPoll(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def first_poll_ms():
+def first_poll_ms(extra_env=None, rounds=7):
+    """Median milliseconds from the transform binary's start to its first Runtime API poll, with
+    the destination settings of one route, or `extra_env` over them."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FirstPoll)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -217,9 +219,10 @@ def first_poll_ms():
         "DESTINATION_BUCKET": "bench-destination",
         "DESTINATION_ROLE_ARN": "arn:aws:iam::222222222222:role/writer",
         "DESTINATION_EXTERNAL_ID": "bench-external-id",
+        **(extra_env or {}),
     }
     results = []
-    for _ in range(7):
+    for _ in range(rounds):
         FirstPoll.first = None
         start = time.perf_counter()
         proc = subprocess.Popen([str(TARGET / "release" / "transform")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
