@@ -534,3 +534,92 @@ async fn routes_fan_out_to_two_accounts_and_a_shared_bucket_with_one_assume_role
             .all(|k| !k.contains("one.jpg"))
     );
 }
+
+#[tokio::test]
+async fn a_bad_routes_stops_the_cold_start_naming_routes_the_route_and_the_field() {
+    let aws = local_aws().pipeline(PipelineOptions {
+        destination_prefix: "renditions/".into(),
+        routes: true,
+        ..PipelineOptions::tagged("binary-bad-routes")
+    });
+    let deployed: Value = serde_json::from_str(&aws.env()["ROUTES"]).expect("JSON");
+    let secret = aws.destination.external_id.clone();
+    let with = |change: &dyn Fn(&mut Value)| {
+        let mut routes = deployed.clone();
+        change(&mut routes);
+        routes.to_string()
+    };
+    // (what, ROUTES, other settings, what the message says)
+    type Case<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case<'_>> = vec![
+        ("not JSON", "[{\"id\":".to_owned(), vec![], "is not JSON"),
+        ("empty", "[]".to_owned(), vec![], "empty array"),
+        (
+            "duplicate id",
+            with(&|r| r[1]["id"] = json!("dst")),
+            vec![],
+            "route dst: id is used by another route",
+        ),
+        (
+            "unknown field",
+            with(&|r| r[0]["bukcet"] = json!("x")),
+            vec![],
+            "route dst: bukcet is not a field",
+        ),
+        (
+            "missing field",
+            with(&|r| {
+                r[1].as_object_mut().map(|o| o.remove("role_arn"));
+            }),
+            vec![],
+            "route dst2: role_arn is missing",
+        ),
+        (
+            "prefix outside SOURCE_PREFIX",
+            deployed.to_string(),
+            vec![("SOURCE_PREFIX", "photos/")],
+            "outside SOURCE_PREFIX",
+        ),
+        (
+            "colliding outputs",
+            with(&|r| {
+                r[1]["bucket"] = r[0]["bucket"].clone();
+            }),
+            vec![],
+            "would collide",
+        ),
+        (
+            "with DESTINATION_BUCKET",
+            deployed.to_string(),
+            vec![("DESTINATION_BUCKET", "b")],
+            "together with DESTINATION_BUCKET",
+        ),
+        (
+            "bad ARN",
+            with(&|r| r[0]["role_arn"] = json!("arn:aws:iam::12:role/x")),
+            vec![],
+            "route dst: role_arn",
+        ),
+    ];
+    for (what, routes, extra, says) in cases {
+        let mut env = vec![("ROUTES", routes.as_str())];
+        env.extend(extra);
+        let (answers, exited, log) = run(&aws, json!({"Records": []}), &env);
+        let Some(Answer::InitError(error)) = answers.first() else {
+            panic!("{what}: no init error ({exited:?}): {answers:?}\n{log}");
+        };
+        assert_eq!(
+            error["errorType"], "InvalidConfiguration",
+            "{what}: {error}"
+        );
+        let message = error["errorMessage"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("ROUTES ") && message.contains(says),
+            "{what}: {message}"
+        );
+        assert!(
+            !message.contains(&secret) && !log.contains(&secret),
+            "{what}: the ExternalId is never echoed"
+        );
+    }
+}

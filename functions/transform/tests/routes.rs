@@ -347,3 +347,111 @@ async fn batch_operations_and_sqs_answer_for_every_route() {
         assert!(keys.contains(&key.to_owned()), "{key} in {keys:?}");
     }
 }
+
+#[tokio::test]
+async fn a_deleted_version_makes_the_older_one_current_on_every_route() {
+    let h = Harness::new("routes-older", &[]).await;
+    h.versioned().await;
+    let routes = routes(
+        &h,
+        &[
+            ("one", "", "renditions/one/", None),
+            ("two", "", "renditions/two/", Some("thumb:64x64:png")),
+        ],
+    );
+    let pipeline = routed(&h, &routes).await;
+    let (_, v1) = h.put("a.jpg", image("sample.jpg")).await;
+    let (e2, v2) = h.put("a.jpg", image("transparent.png")).await;
+    let (v1, v2) = (v1.expect("v1"), v2.expect("v2"));
+    let created = h.notification(
+        "ObjectCreated:Put",
+        "a.jpg",
+        Some(&e2),
+        Some(&v2),
+        Some("0B"),
+    );
+    let labels: Vec<String> = summary(&invoke(&pipeline, created).await)
+        .into_iter()
+        .map(|(_, l, _)| l)
+        .collect();
+    assert_eq!(labels, ["written", "written"]);
+
+    h.source_admin
+        .delete_object()
+        .bucket(&h.aws.source.bucket)
+        .key("a.jpg")
+        .version_id(&v2)
+        .send()
+        .await
+        .expect("v2 deleted for good");
+    let removal = h.notification("ObjectRemoved:Delete", "a.jpg", None, Some(&v2), Some("0C"));
+    let response = invoke(&pipeline, removal.clone()).await;
+    let results: Vec<(Value, String, Value)> = response["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| (r["route"].clone(), status(r).0, r["version_id"].clone()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            (json!("one"), "written".to_owned(), json!(v2)),
+            (json!("two"), "written".to_owned(), json!(v2)),
+        ],
+        "each route's RESULT is the removal's, its renditions the version now current"
+    );
+    for key in [
+        "renditions/one/a.jpg/thumb.jpg",
+        "renditions/two/a.jpg/thumb.png",
+    ] {
+        let meta = h.destination_metadata(key).await.expect("rendered");
+        assert_eq!(meta.get("source-version-id"), Some(&v1), "{key}");
+    }
+    let again = invoke(&pipeline, removal).await;
+    let labels: Vec<String> = summary(&again).into_iter().map(|(_, l, _)| l).collect();
+    assert_eq!(labels, ["skipped/superseded", "skipped/superseded"]);
+}
+
+#[tokio::test]
+async fn a_route_the_deadline_leaves_no_time_for_is_not_started_and_is_retried() {
+    let h = Harness::new("routes-deadline", &[]).await;
+    let routes = routes(
+        &h,
+        &[
+            ("first", "", "renditions/first/", None),
+            ("second", "", "renditions/second/", None),
+        ],
+    );
+    let pipeline = routed(&h, &routes).await;
+    let (etag, _) = h.put("a.jpg", image("sample.jpg")).await;
+    // Three seconds left, under the five-second margin: the record's first route starts (the
+    // first pair always does), its second does not.
+    let short = std::time::Duration::from_secs(3);
+    let payload = event(&h, "ObjectCreated:Put", "a.jpg", Some(&etag));
+    let failure = common::invoke_on(&pipeline, payload.clone(), short)
+        .await
+        .expect_err("the second route was not started");
+    assert_eq!(failure.error_type, "Transient", "{failure}");
+    assert!(
+        failure.message.contains("(route second)") && failure.message.contains("deadline"),
+        "{failure}"
+    );
+    let keys = h.destination_keys().await;
+    assert_eq!(keys.len(), 3, "the first route was written: {keys:?}");
+    assert!(keys.iter().all(|k| k.starts_with("renditions/first/")));
+
+    // In SQS mode the message is retried; with time enough the retry completes the second.
+    let mut sqs = h.event("sqs-s3-put.json");
+    sqs["Records"] = json!([sqs["Records"][0]]);
+    sqs["Records"][0]["body"] = json!(payload.to_string());
+    let answer = common::invoke_on(&pipeline, sqs.clone(), short)
+        .await
+        .expect("an SQS batch answers");
+    assert_eq!(
+        answer["batchItemFailures"],
+        json!([{"itemIdentifier": sqs["Records"][0]["messageId"]}])
+    );
+    let retried = invoke(&pipeline, payload).await;
+    let labels: Vec<String> = summary(&retried).into_iter().map(|(_, l, _)| l).collect();
+    assert_eq!(labels, ["skipped/already-current", "written"]);
+}

@@ -14,6 +14,17 @@ use crate::event::{EventKey, Kind, Record};
 use crate::report::describe_record;
 use crate::response::{Disposition, OutputInfo, Skip};
 
+/// What a removal came to on one route.
+enum Removed {
+    /// Decided and carried out.
+    Done(Outcome),
+    /// Render this version, now the key's current one.
+    RenderCurrent(SourceObject),
+}
+
+/// The routes (each with its place) whose renditions of a key go back to its current version.
+type CurrentRender<'a> = (String, SourceObject, Vec<(usize, Lane<'a>)>);
+
 /// A route's renditions of the removed key, read before the source.
 struct Read<'a> {
     index: usize,
@@ -63,6 +74,8 @@ impl Pipeline {
                 currents.push((read.key.clone(), current));
             }
         }
+        // Routes whose renditions go back to the version now current, by key and version.
+        let mut to_render: Vec<CurrentRender<'_>> = Vec::new();
         for read in reads {
             let current = currents
                 .iter()
@@ -73,19 +86,88 @@ impl Pipeline {
                 Some(Err(e)) => Err(e),
                 None => Err(Error::internal("a removal", "the source was not read")),
             };
-            routed[read.index] = Some(Routed::on(&read.lane, answer));
+            match answer {
+                Ok(Removed::RenderCurrent(object)) => {
+                    match to_render
+                        .iter_mut()
+                        .find(|(k, o, _)| *k == read.key && *o == object)
+                    {
+                        Some((_, _, lanes)) => lanes.push((read.index, read.lane)),
+                        None => to_render.push((read.key, object, vec![(read.index, read.lane)])),
+                    }
+                }
+                Ok(Removed::Done(outcome)) => {
+                    routed[read.index] = Some(Routed::on(&read.lane, Ok(outcome)));
+                }
+                Err(e) => routed[read.index] = Some(Routed::on(&read.lane, Err(e))),
+            }
+        }
+        for (key, object, lanes) in to_render {
+            for (index, one) in self.render_current(r, &key, &object, &lanes).await {
+                routed[index] = Some(one);
+            }
         }
         routed.into_iter().flatten().collect()
     }
 
-    /// Decides and carries out the removal on one route.
+    /// Renders the version now current on `lanes` (one read and render for all of them), as
+    /// a create record of that version ordered by the removal's sequencer; each answer as the
+    /// removal's RESULT on its route.
+    async fn render_current(
+        &self,
+        r: &Record,
+        key: &str,
+        object: &SourceObject,
+        lanes: &[(usize, Lane<'_>)],
+    ) -> Vec<(usize, Routed)> {
+        let create = Record {
+            kind: Kind::Created,
+            key: EventKey::Decoded(key.to_owned()),
+            version_id: object.version_id.clone(),
+            etag: Some(object.etag.clone()),
+            size: Some(object.length),
+            ..r.clone()
+        };
+        let only: Vec<Lane<'_>> = lanes.iter().map(|(_, lane)| *lane).collect();
+        let answers = self
+            .created(&create, false, &only, &mut super::Ungated)
+            .await;
+        lanes
+            .iter()
+            .map(|(index, lane)| {
+                // Its own route's answer; a route-less one (decided before any route, or the
+                // source unreadable) answers for each.
+                let answer = answers
+                    .iter()
+                    .find(|a| a.route.as_ref() == Some(&lane.route.id))
+                    .or_else(|| answers.iter().find(|a| a.route.is_none()))
+                    .map(|a| a.outcome.clone())
+                    .unwrap_or_else(|| {
+                        Err(Error::internal(
+                            format!("the removal of s3://{}/{key}", r.bucket),
+                            "rendering the current version answered nothing for a route",
+                        ))
+                    })
+                    .map(|mut outcome| {
+                        outcome.result.version_id = r.version_id.clone();
+                        outcome.result.disposition =
+                            decision::removal_rendered(outcome.result.disposition);
+                        outcome
+                    });
+                (*index, Routed::on(lane, answer))
+            })
+            .collect()
+    }
+
+    /// Decides and carries out the removal on one route, but for a render of the version now
+    /// current, which the routes that need it share.
     async fn remove_on(
         &self,
         r: &Record,
         read: &Read<'_>,
         current: Option<&SourceObject>,
         started: Instant,
-    ) -> Result<Outcome, Error> {
+    ) -> Result<Removed, Error> {
         let key = &read.key;
         let skipped = |skip| Outcome {
             result: result(r, key, Disposition::Skipped(skip)),
@@ -97,33 +179,8 @@ impl Pipeline {
                 .then(|| what_differs(r, Ok(current))),
         };
         match decision::removal(&r.bucket, key, current, &read.found) {
-            RemovalDecision::Skip(skip) => Ok(skipped(skip)),
-            RemovalDecision::RenderCurrent(object) => {
-                // Rendered as a create record of the version now current, ordered by the
-                // removal's sequencer, on this route alone.
-                let create = Record {
-                    kind: Kind::Created,
-                    key: EventKey::Decoded(key.clone()),
-                    version_id: object.version_id.clone(),
-                    etag: Some(object.etag.clone()),
-                    size: Some(object.length),
-                    ..r.clone()
-                };
-                let mut routed = self
-                    .created(&create, false, &[read.lane], &mut super::Ungated)
-                    .await;
-                let one = match routed.pop() {
-                    Some(one) if routed.is_empty() => one.outcome,
-                    _ => Err(Error::internal(
-                        format!("the removal of s3://{}/{key}", r.bucket),
-                        "rendering the current version on one route answered other than once",
-                    )),
-                };
-                let mut outcome = one?;
-                outcome.result.version_id = r.version_id.clone();
-                outcome.result.disposition = decision::removal_rendered(outcome.result.disposition);
-                Ok(outcome)
-            }
+            RemovalDecision::Skip(skip) => Ok(Removed::Done(skipped(skip))),
+            RemovalDecision::RenderCurrent(object) => Ok(Removed::RenderCurrent(object)),
             RemovalDecision::Delete(deletes) => {
                 let read_time = started.elapsed();
                 let mut outputs = Vec::new();
@@ -147,11 +204,11 @@ impl Pipeline {
                 });
                 let mut res = result(r, key, decision::after_deleting(outputs.len(), kept));
                 res.outputs = outputs;
-                Ok(Outcome {
+                Ok(Removed::Done(Outcome {
                     result: res,
                     metrics,
                     detail,
-                })
+                }))
             }
         }
     }
