@@ -11,6 +11,9 @@ pub const DEFAULT_RENDITIONS: &str =
 /// JPEG quality when a spec gives none.
 pub const DEFAULT_JPEG_QUALITY: u8 = 82;
 
+/// Lossy WebP quality when a spec gives none.
+pub const DEFAULT_WEBP_QUALITY: u8 = 80;
+
 /// The largest box side accepted (S3 and browsers cope; memory decides the real limit).
 pub const MAX_BOX_SIDE: u32 = 16_384;
 
@@ -21,8 +24,10 @@ pub enum OutputFormat {
     Jpeg,
     /// PNG, lossless.
     Png,
-    /// WebP, lossless (the `image` crate encodes lossless only; quality is ignored).
+    /// WebP, lossy (libwebp), alpha kept.
     WebP,
+    /// WebP, lossless (`webp:lossless`; a stored `webp:0`, from before lossy WebP), alpha kept.
+    WebPLossless,
 }
 
 impl OutputFormat {
@@ -31,7 +36,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Jpeg => "jpeg",
             OutputFormat::Png => "png",
-            OutputFormat::WebP => "webp",
+            OutputFormat::WebP | OutputFormat::WebPLossless => "webp",
         }
     }
 
@@ -40,7 +45,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Jpeg => "jpg",
             OutputFormat::Png => "png",
-            OutputFormat::WebP => "webp",
+            OutputFormat::WebP | OutputFormat::WebPLossless => "webp",
         }
     }
 
@@ -49,7 +54,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Jpeg => "image/jpeg",
             OutputFormat::Png => "image/png",
-            OutputFormat::WebP => "image/webp",
+            OutputFormat::WebP | OutputFormat::WebPLossless => "image/webp",
         }
     }
 }
@@ -65,7 +70,7 @@ pub struct Rendition {
     pub height: u32,
     /// Output format.
     pub format: OutputFormat,
-    /// JPEG quality 1..=100 (ignored for PNG and lossless WebP).
+    /// JPEG or lossy WebP quality 1..=100 (ignored for PNG and lossless WebP).
     pub quality: u8,
 }
 
@@ -75,14 +80,16 @@ impl Rendition {
         format!("{}.{}", self.name, self.format.extension())
     }
 
-    /// The canonical spec, `name:WxH:format:quality`, with quality `0` where the format ignores
-    /// it (PNG, lossless WebP): what an output records as its `rendition-spec`, so that two
-    /// spellings of one rendition (`jpg`/`jpeg`, `X`/`x`, an implied quality) compare equal
-    /// and a change that alters no pixel (the quality of a PNG) re-renders nothing.
+    /// The canonical spec, `name:WxH:format:quality`, defaults written out, `0` for PNG's
+    /// ignored quality and `lossless` for lossless WebP: what an output records as its
+    /// `rendition-spec`, so that two spellings of one rendition (`jpg`/`jpeg`, `X`/`x`, an
+    /// implied quality) compare equal and a change that alters no pixel (the quality of a PNG)
+    /// re-renders nothing. [`stored_spec`] reads a spec stored before lossy WebP.
     pub fn canonical(&self) -> String {
         let quality = match self.format {
-            OutputFormat::Jpeg => self.quality,
-            OutputFormat::Png | OutputFormat::WebP => 0,
+            OutputFormat::Jpeg | OutputFormat::WebP => self.quality.to_string(),
+            OutputFormat::Png => "0".to_owned(),
+            OutputFormat::WebPLossless => "lossless".to_owned(),
         };
         format!(
             "{}:{}x{}:{}:{quality}",
@@ -97,6 +104,15 @@ impl Rendition {
 impl fmt::Display for Rendition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.canonical())
+    }
+}
+
+/// A stored `rendition-spec` as this version spells it: `...:webp:0`, written when WebP was
+/// lossless only, is `...:webp:lossless`.
+pub fn stored_spec(spec: &str) -> String {
+    match spec.strip_suffix(":webp:0") {
+        Some(head) => format!("{head}:webp:lossless"),
+        None => spec.to_owned(),
     }
 }
 
@@ -163,19 +179,31 @@ fn parse_one(spec: &str) -> Result<Rendition, String> {
             ));
         }
     };
-    // Quality 0 is accepted where the format ignores quality: the canonical form
+    // `lossless` (and `0`, as specs stored before lossy WebP say it) makes WebP lossless;
+    // quality 0 is accepted where the format ignores quality: the canonical form
     // (`Rendition::canonical`, what `rendition-spec` records) parses back.
-    let lowest = if format == OutputFormat::Jpeg { 1 } else { 0 };
-    let quality = match parts.get(3) {
-        None => DEFAULT_JPEG_QUALITY,
-        Some(q) => match q.parse::<u8>() {
-            Ok(q) if (lowest..=100).contains(&q) => q,
-            _ => {
-                return Err(format!(
-                    "the quality {q:?} is not a whole number in {lowest}..=100"
-                ));
+    let (format, quality) = match (format, parts.get(3).copied()) {
+        (OutputFormat::WebP, Some(q)) if q.eq_ignore_ascii_case("lossless") || q == "0" => {
+            (OutputFormat::WebPLossless, 0)
+        }
+        (OutputFormat::WebP, None) => (format, DEFAULT_WEBP_QUALITY),
+        (_, None) => (format, DEFAULT_JPEG_QUALITY),
+        (_, Some(q)) => {
+            let lowest = if format == OutputFormat::Png { 0 } else { 1 };
+            match q.parse::<u8>() {
+                Ok(q) if (lowest..=100).contains(&q) => (format, q),
+                _ => {
+                    return Err(format!(
+                        "the quality {q:?} is not a whole number in {lowest}..=100{}",
+                        if format == OutputFormat::WebP {
+                            ", or lossless"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
             }
-        },
+        }
     };
     Ok(Rendition {
         name: name.to_owned(),
@@ -189,6 +217,33 @@ fn parse_one(spec: &str) -> Result<Rendition, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webp_is_lossy_unless_it_says_lossless_and_old_specs_read_as_lossless() {
+        let r =
+            parse_renditions("a:10x10:webp,b:10x10:webp:60,c:10x10:webp:lossless,d:10x10:webp:0")
+                .expect("parses");
+        let specs: Vec<String> = r.iter().map(Rendition::canonical).collect();
+        assert_eq!(
+            specs,
+            [
+                "a:10x10:webp:80",
+                "b:10x10:webp:60",
+                "c:10x10:webp:lossless",
+                "d:10x10:webp:lossless"
+            ]
+        );
+        assert_eq!(
+            (r[0].format, r[2].format),
+            (OutputFormat::WebP, OutputFormat::WebPLossless)
+        );
+        assert_eq!(r[2].file_name(), "c.webp");
+        assert_eq!(stored_spec("c:10x10:webp:0"), "c:10x10:webp:lossless");
+        assert_eq!(stored_spec("a:10x10:webp:80"), "a:10x10:webp:80");
+        assert_eq!(stored_spec("p:10x10:png:0"), "p:10x10:png:0");
+        assert!(parse_renditions("a:10x10:webp:101").is_err());
+        assert!(parse_renditions("a:10x10:jpeg:lossless").is_err());
+    }
 
     #[test]
     fn the_default_is_the_contracts() {
@@ -218,7 +273,7 @@ mod tests {
             [
                 "t:200x100:jpeg:82",
                 "p:10x10:png:0",
-                "w:5x5:webp:0",
+                "w:5x5:webp:80",
                 "d:1x1:jpeg:82"
             ]
         );

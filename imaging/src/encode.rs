@@ -1,5 +1,5 @@
-//! Encoders: JPEG with 4:2:0 chroma (libjpeg-turbo's code), PNG and lossless WebP (image). None
-//! writes EXIF, XMP or ICC data.
+//! Encoders: JPEG with 4:2:0 chroma (libjpeg-turbo's code), lossy WebP (libwebp's code), PNG and
+//! lossless WebP (image). None writes EXIF, XMP or ICC data.
 
 use image::{ExtendedColorType, ImageEncoder};
 
@@ -35,6 +35,10 @@ pub(crate) fn encode(pixels: &Pixels, target: &Target) -> Result<Vec<u8>, Render
         Encoding::WebPLossless => image::codecs::webp::WebPEncoder::new_lossless(&mut out)
             .write_image(&pixels.data, w, h, color)
             .map_err(|e| internal(&e))?,
+        Encoding::WebP { quality } => {
+            out = crate::webp::encode_lossy(&pixels.data, w, h, pixels.channels, quality)
+                .map_err(|e| internal(&e))?;
+        }
     }
     Ok(out)
 }

@@ -44,6 +44,7 @@ mod limits;
 mod resize;
 pub mod sniff;
 pub mod target;
+mod webp;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

@@ -15,6 +15,11 @@ pub enum Encoding {
     Png,
     /// WebP, lossless, alpha kept.
     WebPLossless,
+    /// WebP, lossy (libwebp), alpha kept; `quality` 1..=100 as libwebp takes it.
+    WebP {
+        /// libwebp's quality.
+        quality: u8,
+    },
 }
 
 /// One output: fit inside `width` x `height` (aspect kept, never upscaled), then `encoding`.
@@ -36,6 +41,9 @@ impl fmt::Display for Target {
             }
             Encoding::Png => write!(f, "{}x{} PNG", self.width, self.height),
             Encoding::WebPLossless => write!(f, "{}x{} lossless WebP", self.width, self.height),
+            Encoding::WebP { quality } => {
+                write!(f, "{}x{} WebP q{quality}", self.width, self.height)
+            }
         }
     }
 }

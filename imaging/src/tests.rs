@@ -198,12 +198,16 @@ fn renditions_fit_the_box_keep_the_aspect_and_never_upscale() {
             encoding: Encoding::Jpeg { quality: 82 },
             ..jpeg_spec("huge", 1000, 1000)
         },
+        Target {
+            encoding: Encoding::WebP { quality: 80 },
+            ..jpeg_spec("lossy", 120, 120)
+        },
     ];
     let r = render(&jpeg, &specs, &LIMITS).expect("renders");
     let sizes: Vec<(u32, u32)> = r.outputs.iter().map(|o| (o.width, o.height)).collect();
     assert_eq!(
         sizes,
-        [(50, 38), (192, 144), (80, 60), (400, 300)],
+        [(50, 38), (192, 144), (80, 60), (400, 300), (120, 90)],
         "in the order asked"
     );
     assert_eq!((r.source_width, r.source_height), (400, 300));
@@ -214,7 +218,7 @@ fn renditions_fit_the_box_keep_the_aspect_and_never_upscale() {
         let expected = match target.encoding {
             Encoding::Jpeg { .. } => image::ImageFormat::Jpeg,
             Encoding::Png => image::ImageFormat::Png,
-            Encoding::WebPLossless => image::ImageFormat::WebP,
+            Encoding::WebPLossless | Encoding::WebP { .. } => image::ImageFormat::WebP,
         };
         assert_eq!(format, expected);
     }

@@ -32,7 +32,10 @@ pub fn target(rendition: &Rendition) -> Target {
             quality: rendition.quality,
         },
         OutputFormat::Png => Encoding::Png,
-        OutputFormat::WebP => Encoding::WebPLossless,
+        OutputFormat::WebP => Encoding::WebP {
+            quality: rendition.quality,
+        },
+        OutputFormat::WebPLossless => Encoding::WebPLossless,
     };
     Target {
         width: rendition.width,

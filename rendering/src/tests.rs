@@ -6,7 +6,8 @@ use super::*;
 
 #[test]
 fn each_format_has_its_encoder() {
-    let specs = parse_renditions("a:10x20:jpeg:77,b:30x40:png:50,c:5x6:webp").expect("specs");
+    let specs = parse_renditions("a:10x20:jpeg:77,b:30x40:png:50,c:5x6:webp,d:7x8:webp:lossless")
+        .expect("specs");
     let targets: Vec<Target> = specs.iter().map(target).collect();
     assert_eq!(
         targets,
@@ -24,6 +25,11 @@ fn each_format_has_its_encoder() {
             Target {
                 width: 5,
                 height: 6,
+                encoding: Encoding::WebP { quality: 80 }
+            },
+            Target {
+                width: 7,
+                height: 8,
                 encoding: Encoding::WebPLossless
             },
         ]

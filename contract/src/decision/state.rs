@@ -81,7 +81,7 @@ impl Found {
             source_etag: get("source-etag"),
             source_version: get("source-version-id"),
             sequencer: get("source-sequencer"),
-            spec: get("rendition-spec"),
+            spec: get("rendition-spec").map(|spec| crate::spec::stored_spec(&spec)),
         }
     }
 

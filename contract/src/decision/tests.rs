@@ -617,3 +617,21 @@ fn a_removals_tally() {
     );
     assert_eq!(removal_rendered(Disposition::Written), Disposition::Written);
 }
+
+#[test]
+fn a_lossless_webp_stored_before_lossy_webp_is_current_for_webp_lossless() {
+    let stored = |spec: &str| {
+        Found::from_metadata("k/t.webp".into(), "\"e\"".into(), |name| {
+            (name == "rendition-spec").then(|| spec.to_owned())
+        })
+    };
+    assert_eq!(
+        stored("t:5x5:webp:0").spec.as_deref(),
+        Some("t:5x5:webp:lossless"),
+        "webp:0 was lossless"
+    );
+    assert_eq!(
+        stored("t:5x5:webp:80").spec.as_deref(),
+        Some("t:5x5:webp:80")
+    );
+}
