@@ -144,6 +144,20 @@ impl Lane<'_> {
         )
     }
 
+    /// Asks `gate` whether record `r` may start on this route, the `index`th it takes (the
+    /// first was asked for with the record); the error it fails with when not.
+    fn start(&self, gate: &mut (dyn Gate + Send), r: &Record, index: usize) -> Result<(), Error> {
+        if index == 0 {
+            return Ok(());
+        }
+        let what = format!(
+            "{} (route {})",
+            crate::report::describe_record(r),
+            self.route.id
+        );
+        gate.start(&what)
+    }
+
     /// `{prefix}{key}/`: where the renditions of `key` are on this route.
     fn folder_of(&self, key: &str) -> String {
         format!("{}{key}/", self.route.destination.prefix)

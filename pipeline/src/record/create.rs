@@ -19,7 +19,6 @@ use super::source::{Opened, read_body, what_differs};
 use super::{Gate, Lane, Outcome, Pipeline, RecordMetrics, Routed, result, route_less};
 use crate::event::Record;
 use crate::outputs::{Provenance, metadata};
-use crate::report::describe_record as describe;
 use crate::response::{Disposition, Skip};
 
 /// What writing one rendition came to.
@@ -100,9 +99,7 @@ impl Pipeline {
         // What the key holds, read at most once, for the detail of `superseded` and `gone`.
         let mut holds: Option<Result<Option<SourceObject>, Error>> = None;
         for (index, lane) in lanes.iter().enumerate() {
-            if index > 0
-                && let Err(e) = gate.start(&format!("{} (route {})", describe(r), lane.route.id))
-            {
+            if let Err(e) = lane.start(gate, r, index) {
                 routed[index] = Some(Routed::on(lane, Err(e)));
                 continue;
             }

@@ -11,7 +11,6 @@ use super::destination::{self, Conditional};
 use super::source::what_differs;
 use super::{Gate, Lane, Outcome, Pipeline, RecordMetrics, Routed, result};
 use crate::event::{EventKey, Kind, Record};
-use crate::report::describe_record;
 use crate::response::{Disposition, OutputInfo, Skip};
 
 /// What a removal came to on one route.
@@ -48,10 +47,7 @@ impl Pipeline {
         let mut routed: Vec<Option<Routed>> = vec![None; lanes.len()];
         let mut reads = Vec::new();
         for (index, lane) in lanes.iter().enumerate() {
-            if index > 0
-                && let Err(e) =
-                    gate.start(&format!("{} (route {})", describe_record(r), lane.route.id))
-            {
+            if let Err(e) = lane.start(gate, r, index) {
                 routed[index] = Some(Routed::on(lane, Err(e)));
                 continue;
             }
