@@ -15,6 +15,7 @@ use crate::framing;
 use crate::jpeg;
 use crate::limits::Limits;
 use crate::sniff::{self, SourceFormat};
+use crate::webp;
 
 /// Decodes once; `largest` gives the largest rendition's size (stored orientation) for a full
 /// size and orientation, so a JPEG can be decoded directly at a smaller scale.
@@ -50,6 +51,7 @@ pub(crate) fn decode(
     let bytes = &bytes[..framing.image_len.unwrap_or(bytes.len()).min(bytes.len())];
     catch_unwind(AssertUnwindSafe(|| match format {
         SourceFormat::Jpeg => jpeg::decode(bytes, &framing, largest),
+        SourceFormat::WebP if !framing.webp.animated => webp::decode(bytes, &framing, largest),
         _ => general(format, bytes, limits),
     }))
     .unwrap_or_else(|panic| {
@@ -76,8 +78,8 @@ pub(crate) fn decode(
     })
 }
 
-/// PNG, GIF (the first frame) and WebP (the first frame), through `image` with its allocation
-/// limit.
+/// PNG, GIF (the first frame) and animated WebP (the first frame), through `image` with its
+/// allocation limit.
 fn general(format: SourceFormat, bytes: &[u8], limits: &Limits) -> Result<Decoded, Rejection> {
     let image_format = match format {
         SourceFormat::Png => image::ImageFormat::Png,

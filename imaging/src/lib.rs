@@ -8,8 +8,9 @@
 //! 2. the file's framing is walked ([`framing`]): every declared length is checked against the
 //!    bytes that remain and every declared size against the [`Limits`], so nothing is
 //!    allocated for a length the file does not back, and truncated files are `corrupt`;
-//! 3. the image is decoded once, with `image::Limits::max_alloc` on every decoder, a JPEG at
-//!    the smallest DCT scale that covers the largest output;
+//! 3. the image is decoded once, with `image::Limits::max_alloc` on `image`'s decoders, a JPEG
+//!    at the smallest DCT scale that covers the largest output, a WebP without alpha straight
+//!    at the largest output's size;
 //! 4. outputs are resized largest first, each from the smallest earlier result that still
 //!    covers it (a cascade), with SIMD Lanczos3;
 //! 5. EXIF orientation, the colour profile (only one whose colour space matches the pixels)
@@ -22,12 +23,13 @@
 //! # Layout
 //! - [`sniff`]: the format from the magic numbers.
 //! - `framing/`: the per-format walk of declared lengths and sizes (JPEG, PNG, GIF, WebP).
-//! - `decode.rs`, `jpeg/`: one decode, behind the panic boundary; JPEG scale-on-decode
-//!   (libjpeg-turbo's code, its FFI in `jpeg/libjpeg.rs`).
+//! - `decode.rs`, `jpeg/`, `webp/`: one decode, behind the panic boundary; JPEG and WebP
+//!   scale-on-decode (libjpeg-turbo's and libwebp's code, their FFI in `jpeg/libjpeg.rs` and
+//!   `webp/libwebp.rs`, with libwebp's lossy encoder).
 //! - `decoded.rs`: what a decode produces (pixel buffers, the decoded image).
 //! - `resize.rs`: the SIMD resize and orientation.
 //! - `color.rs`: ICC profiles to sRGB, for the colour spaces they match.
-//! - `encode.rs`: JPEG 4:2:0, PNG, lossless WebP.
+//! - `encode.rs`: JPEG 4:2:0, PNG, lossy and lossless WebP.
 //! - [`target`]: what to make: a box and an encoding.
 //! - `limits.rs`, `error.rs`: what an input may ask; what went wrong.
 //! - [`fuzzing`]: the check the fuzz target runs and the corpus replay test repeats.

@@ -442,3 +442,128 @@ fn a_jpeg_decoded_at_a_smaller_scale_keeps_its_geometry_and_orientation() {
     assert!(is_red(px.get_pixel(37, 10)), "{:?}", px.get_pixel(37, 10));
     assert!(px.get_pixel(37, 90)[2] > 180, "{:?}", px.get_pixel(37, 90));
 }
+
+/// A still WebP of `img` (lossy, libwebp) in an extended (VP8X) container, with `exif` when
+/// given, so that the chunks libwebp and the walk read are the ones a camera app writes.
+fn lossy_webp(img: &image::DynamicImage, exif: Option<Vec<u8>>) -> Vec<u8> {
+    let channels = if img.color().has_alpha() { 4 } else { 3 };
+    let raw = if channels == 4 {
+        img.to_rgba8().into_raw()
+    } else {
+        img.to_rgb8().into_raw()
+    };
+    let simple =
+        crate::webp::encode_lossy(&raw, img.width(), img.height(), channels, 90).expect("encodes");
+    // The simple file's chunks, after "RIFF" size "WEBP": VP8 (and ALPH/VP8X with alpha).
+    let mut chunks = simple[12..].to_vec();
+    if &chunks[..4] == b"VP8X" {
+        chunks.drain(..18); // libwebp's own VP8X: rebuilt below with the EXIF flag
+    }
+    let mut body = b"WEBP".to_vec();
+    let flags = if channels == 4 { 0x10 } else { 0 } | if exif.is_some() { 0x08 } else { 0 };
+    body.extend_from_slice(b"VP8X");
+    body.extend_from_slice(&10u32.to_le_bytes());
+    body.extend_from_slice(&[flags, 0, 0, 0]);
+    body.extend_from_slice(&(img.width() - 1).to_le_bytes()[..3]);
+    body.extend_from_slice(&(img.height() - 1).to_le_bytes()[..3]);
+    body.extend_from_slice(&chunks);
+    if let Some(exif) = exif {
+        body.extend_from_slice(b"EXIF");
+        body.extend_from_slice(&(exif.len() as u32).to_le_bytes());
+        body.extend_from_slice(&exif);
+        if exif.len() % 2 == 1 {
+            body.push(0);
+        }
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// 1600x1200, red on the left half, blue on the right.
+fn halves() -> RgbImage {
+    RgbImage::from_fn(1600, 1200, |x, _| {
+        if x < 800 {
+            Rgb([255, 0, 0])
+        } else {
+            Rgb([0, 0, 255])
+        }
+    })
+}
+
+#[test]
+fn a_lossy_webp_is_decoded_by_libwebp_at_the_largest_renditions_size() {
+    let webp = lossy_webp(&halves().into(), Some(exif_orientation(6)));
+    let wanted = |w: u32, h: u32, o: Orientation| {
+        assert_eq!((w, h, o), (1600, 1200, Orientation::Rotate90));
+        (200, 150)
+    };
+    let framing = framing::walk(SourceFormat::WebP, &webp, &LIMITS).expect("walks");
+    let decoded = crate::webp::decode(&webp, &framing, &wanted).expect("decodes");
+    assert_eq!(
+        (
+            decoded.pixels.width,
+            decoded.pixels.height,
+            decoded.pixels.channels
+        ),
+        (200, 150, 3),
+        "scaled on decode, the full size never made"
+    );
+    assert_eq!((decoded.full_width, decoded.full_height), (1600, 1200));
+
+    // Through the pipeline: the size, the EXIF orientation of the WebP's EXIF chunk, colours.
+    let r = render(
+        &webp,
+        &[png_spec("t", 100, 100), jpeg_spec("s", 40, 40)],
+        &LIMITS,
+    )
+    .expect("renders");
+    assert_eq!((r.source_width, r.source_height), (1200, 1600));
+    assert_eq!((r.outputs[0].width, r.outputs[0].height), (75, 100));
+    assert_eq!((r.outputs[1].width, r.outputs[1].height), (30, 40));
+    let px = decode_output(&r.outputs[0].bytes);
+    // Turned 90° clockwise: the stored left half is now the top half.
+    assert!(is_red(px.get_pixel(37, 10)), "{:?}", px.get_pixel(37, 10));
+    assert!(px.get_pixel(37, 90)[2] > 180, "{:?}", px.get_pixel(37, 90));
+}
+
+#[test]
+fn a_lossy_webp_with_alpha_is_decoded_at_full_size_and_keeps_its_alpha() {
+    let img = image::RgbaImage::from_fn(400, 200, |x, _| {
+        if x < 200 {
+            image::Rgba([0, 200, 0, 255])
+        } else {
+            image::Rgba([0, 0, 0, 0])
+        }
+    });
+    let webp = lossy_webp(&img.into(), None);
+    let framing = framing::walk(SourceFormat::WebP, &webp, &LIMITS).expect("walks");
+    let decoded = crate::webp::decode(&webp, &framing, &|_, _, _| (100, 50)).expect("decodes");
+    assert_eq!(
+        (decoded.pixels.width, decoded.pixels.channels),
+        (400, 4),
+        "full size: the resize weighs colours by alpha, libwebp's rescaler would not"
+    );
+    let out = render_one(&webp, png_spec("a", 100, 100)).expect("renders");
+    let png = image::load_from_memory(&out.bytes)
+        .expect("decodes")
+        .into_rgba8();
+    assert_eq!(png.dimensions(), (100, 50));
+    assert_eq!(png.get_pixel(10, 25)[3], 255);
+    assert!(
+        png.get_pixel(10, 25)[1] > 150,
+        "{:?}",
+        png.get_pixel(10, 25)
+    );
+    assert_eq!(png.get_pixel(90, 25)[3], 0, "transparent stays transparent");
+}
+
+#[test]
+fn a_webp_whose_bitstream_disagrees_with_its_canvas_is_corrupt() {
+    let mut webp = lossy_webp(&marked().into(), None);
+    // The VP8X canvas says 61 wide where the VP8 bitstream says 60.
+    webp[24] = 60;
+    let r = rejection(&webp, &LIMITS, "a lying canvas");
+    assert_eq!(r.kind(), Corrupt, "{r}");
+}

@@ -119,6 +119,9 @@ fn budget_child() {
     for (what, input) in [
         ("a 16-bit RGBA PNG", rgba16_png(side, side)),
         ("a progressive 4:4:4 JPEG", progressive_444_jpeg(side, side)),
+        // libwebp's costliest still image per pixel: VP8L holds the whole image as ARGB while
+        // decoding, and with alpha it is decoded at full size (without alpha, scaled on decode).
+        ("a lossless RGBA WebP", lossless_rgba_webp(side, side)),
     ] {
         std::fs::write("/proc/self/clear_refs", "5").expect("resets the peak (Linux 4.0+)");
         assert_eq!(reason(&input), Ok(()), "{what}");
@@ -130,6 +133,21 @@ fn budget_child() {
         );
         drop(input);
     }
+}
+
+/// A lossless WebP with alpha (VP8L), a gradient with a varying alpha.
+fn lossless_rgba_webp(w: u32, h: u32) -> Vec<u8> {
+    let mut pixels = Vec::with_capacity(w as usize * h as usize * 4);
+    for y in 0..h {
+        for x in 0..w {
+            pixels.extend_from_slice(&[(x % 256) as u8, (y % 256) as u8, 90, (x / 32 % 256) as u8]);
+        }
+    }
+    let mut out = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+        .write_image(&pixels, w, h, ExtendedColorType::Rgba8)
+        .expect("encode");
+    out
 }
 
 /// A progressive JPEG without chroma subsampling (libjpeg then holds every coefficient of the

@@ -24,12 +24,15 @@ pub(crate) struct Framing {
     pub height: u32,
     /// A JPEG's metadata segments.
     pub jpeg: JpegSegments,
+    /// A WebP's metadata chunks and whether it is animated.
+    pub webp: WebpChunks,
     /// How many of the bytes are the image, when the format says (a WebP's RIFF size): the
     /// decoder gets only those, so it cannot read chunks the walk did not check.
     pub image_len: Option<usize>,
 }
 
 pub(crate) use jpeg::JpegSegments;
+pub(crate) use webp::WebpChunks;
 
 /// Walks the framing of a file of a decoded format.
 pub(crate) fn walk(

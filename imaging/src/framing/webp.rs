@@ -2,10 +2,23 @@
 //! size; the canvas and every frame against the pixel limit, ICCP, EXIF and XMP against the
 //! metadata limit (the decoder allocates a chunk's declared size before reading it).
 
+use std::ops::Range;
+
 use super::{Cursor, Framing, check_metadata, check_pixels};
 use crate::error::Rejection;
 use crate::limits::Limits;
 use crate::sniff::SourceFormat;
+
+/// Where a WebP's metadata is, and whether it is an animation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct WebpChunks {
+    /// The first `ICCP` chunk's data: the colour profile.
+    pub icc: Option<Range<usize>>,
+    /// The first `EXIF` chunk's data: TIFF data (some writers put `Exif\0\0` first).
+    pub exif: Option<Range<usize>>,
+    /// An `ANMF` chunk was seen: libwebp's still-image decoder refuses animations.
+    pub animated: bool,
+}
 
 pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> {
     let mut c = Cursor::new(bytes, 4, "WebP");
@@ -21,6 +34,7 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
     let mut c = Cursor::new(&bytes[..riff as usize + 8], 12, "WebP");
     let mut framing = None;
     let mut image = false;
+    let mut chunks = WebpChunks::default();
     while !c.is_empty() {
         let kind = c.take(4, "a chunk header")?;
         let len = c.le32("a chunk header")?;
@@ -53,11 +67,18 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
                     u64::from(len),
                     limits,
                 )?;
+                let range = Some(start..start + len as usize);
+                match kind {
+                    b"ICCP" if chunks.icc.is_none() => chunks.icc = range,
+                    b"EXIF" if chunks.exif.is_none() => chunks.exif = range,
+                    _ => {}
+                }
             }
             b"ANMF" if data.len() >= 12 => {
                 let (w, h) = (le24(&data[6..9]) + 1, le24(&data[9..12]) + 1);
                 check_pixels(SourceFormat::WebP, w, h, limits)?;
                 image = true;
+                chunks.animated = true;
             }
             b"VP8 " => {
                 image = true;
@@ -83,6 +104,7 @@ pub(super) fn walk(bytes: &[u8], limits: &Limits) -> Result<Framing, Rejection> 
         Rejection::Corrupt("the WebP's image header is too short to give its size".into())
     })?;
     framing.image_len = Some(riff as usize + 8);
+    framing.webp = chunks;
     Ok(framing)
 }
 

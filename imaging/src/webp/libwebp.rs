@@ -1,7 +1,15 @@
-//! libwebp's lossy encoder: the crate's second unsafe module, beside libjpeg's error handlers,
-//! kept to the calls and nothing else.
+//! libwebp's decoder and lossy encoder: the crate's second unsafe module, beside libjpeg's
+//! error handlers, kept to the calls and nothing else.
 //!
-//! Why it is sound:
+//! Why the decoder is sound:
+//! - `WebPGetFeaturesInternal` reads at most `bytes.len()` bytes of the slice it is given and
+//!   writes only the struct it is given.
+//! - `WebPDecode` writes into our buffer (`is_external_memory`), whose length and stride it is
+//!   given and checks against the output size before writing a row; every other buffer it uses
+//!   it allocates and frees itself. `WebPFreeDecBuffer` frees nothing of an external buffer and
+//!   is called on every path (a guard's `Drop`).
+//!
+//! Why the encoder is sound:
 //! - `WebPConfigInitInternal` and `WebPPictureInitInternal` initialise every field of the
 //!   zeroed structs they are given (plain C structs of integers, floats and pointers, for which
 //!   all-zero is a valid value), checked against the ABI version the bindings were made for.
@@ -18,6 +26,127 @@ use libwebp_sys as webp;
 /// libwebp's effort (`method`, 0 fastest .. 6 smallest): 4 is its own default, cwebp's too.
 pub(crate) const METHOD: i32 = 4;
 
+/// What a WebP's bitstream says of itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Features {
+    pub width: u32,
+    pub height: u32,
+    pub has_alpha: bool,
+    pub has_animation: bool,
+}
+
+/// libwebp's reading of the headers (the container and the bitstream's first bytes).
+pub(crate) fn features(bytes: &[u8]) -> Result<Features, String> {
+    // SAFETY: see the module comment.
+    unsafe {
+        let mut f: webp::WebPBitstreamFeatures = std::mem::zeroed();
+        let status = webp::WebPGetFeaturesInternal(
+            bytes.as_ptr(),
+            bytes.len(),
+            &mut f,
+            webp::WEBP_DECODER_ABI_VERSION as i32,
+        );
+        if status != webp::VP8StatusCode::VP8_STATUS_OK {
+            return Err(status_text(status));
+        }
+        Ok(Features {
+            width: u32::try_from(f.width).map_err(|_| "a negative width")?,
+            height: u32::try_from(f.height).map_err(|_| "a negative height")?,
+            has_alpha: f.has_alpha != 0,
+            has_animation: f.has_animation != 0,
+        })
+    }
+}
+
+/// Decodes a still WebP into 8-bit RGB (`channels` 3) or straight-alpha RGBA (4), scaled on
+/// decode to `width`x`height` (libwebp's area-averaging rescaler) when that differs from its
+/// own size. The caller has checked the size against its limits: the output buffer is
+/// allocated here, exactly `width * height * channels` bytes.
+pub(crate) fn decode(
+    bytes: &[u8],
+    own: (u32, u32),
+    (width, height): (u32, u32),
+    channels: u8,
+) -> Result<Vec<u8>, String> {
+    let (w, h, stride, len) = geometry(width, height, channels)?;
+    let mut out = vec![0u8; len];
+    // SAFETY: see the module comment; `out` outlives the call and is `len` bytes long.
+    unsafe {
+        let mut config = Config(std::mem::zeroed());
+        if webp::WebPInitDecoderConfigInternal(&mut config.0, webp::WEBP_DECODER_ABI_VERSION as i32)
+            == 0
+        {
+            return Err("libwebp's decoder configuration (ABI version) was refused".into());
+        }
+        if (width, height) != own {
+            config.0.options.use_scaling = 1;
+            config.0.options.scaled_width = w;
+            config.0.options.scaled_height = h;
+        }
+        config.0.output.colorspace = if channels == 4 {
+            webp::WEBP_CSP_MODE::MODE_RGBA
+        } else {
+            webp::WEBP_CSP_MODE::MODE_RGB
+        };
+        config.0.output.is_external_memory = 1;
+        config.0.output.u.RGBA = webp::WebPRGBABuffer {
+            rgba: out.as_mut_ptr(),
+            stride,
+            size: len,
+        };
+        let status = webp::WebPDecode(bytes.as_ptr(), bytes.len(), &mut config.0);
+        if status != webp::VP8StatusCode::VP8_STATUS_OK {
+            return Err(status_text(status));
+        }
+        if (config.0.output.width, config.0.output.height) != (w, h) {
+            return Err(format!(
+                "libwebp decoded {}x{} where {width}x{height} was asked",
+                config.0.output.width, config.0.output.height
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// libwebp's `int` width, height and row stride of `width`x`height` pixels of `channels` (3 or
+/// 4) bytes, and their byte length.
+fn geometry(width: u32, height: u32, channels: u8) -> Result<(i32, i32, i32, usize), String> {
+    if !(channels == 3 || channels == 4) {
+        return Err(format!("{channels} channels (3 or 4 are)"));
+    }
+    let side = |v: u32| i32::try_from(v).map_err(|_| format!("a side of {v} pixels"));
+    let (w, h) = (side(width)?, side(height)?);
+    let stride = w
+        .checked_mul(i32::from(channels))
+        .ok_or("the row is too long")?;
+    let len = usize::try_from(stride).unwrap_or(0) * usize::try_from(h).unwrap_or(0);
+    Ok((w, h, stride, len))
+}
+
+fn status_text(status: webp::VP8StatusCode) -> String {
+    use webp::VP8StatusCode as S;
+    match status {
+        S::VP8_STATUS_OUT_OF_MEMORY => "libwebp ran out of memory",
+        S::VP8_STATUS_INVALID_PARAM => "libwebp refused a parameter",
+        S::VP8_STATUS_BITSTREAM_ERROR => "its bitstream is invalid",
+        S::VP8_STATUS_UNSUPPORTED_FEATURE => "it uses a feature libwebp does not support here",
+        S::VP8_STATUS_NOT_ENOUGH_DATA => "its data ends early (truncated)",
+        _ => "libwebp stopped",
+    }
+    .to_owned()
+}
+
+/// Frees what libwebp allocated for a decode, on every path.
+struct Config(webp::WebPDecoderConfig);
+
+impl Drop for Config {
+    fn drop(&mut self) {
+        // SAFETY: zeroed or initialised by WebPInitDecoderConfigInternal; an external buffer
+        // or one never allocated is left alone.
+        unsafe { webp::WebPFreeDecBuffer(&mut self.0.output) }
+    }
+}
+
 /// Encodes 8-bit RGB (`channels` 3) or RGBA (4, straight alpha, kept) pixels as lossy WebP at
 /// `quality` (1..=100, libwebp's `quality` unchanged).
 pub(crate) fn encode_lossy(
@@ -27,16 +156,8 @@ pub(crate) fn encode_lossy(
     channels: u8,
     quality: u8,
 ) -> Result<Vec<u8>, String> {
-    let (w, h) = (
-        i32::try_from(width).map_err(|_| "width")?,
-        i32::try_from(height).map_err(|_| "height")?,
-    );
-    let stride = w
-        .checked_mul(i32::from(channels))
-        .ok_or("the row is too long")?;
-    if !(channels == 3 || channels == 4)
-        || pixels.len() != usize::try_from(stride).unwrap_or(0) * usize::try_from(h).unwrap_or(0)
-    {
+    let (w, h, stride, len) = geometry(width, height, channels)?;
+    if pixels.len() != len {
         return Err(format!(
             "{} bytes are not {width}x{height} pixels of {channels} channels",
             pixels.len()
