@@ -14,8 +14,18 @@ pub const DEFAULT_JPEG_QUALITY: u8 = 82;
 /// Lossy WebP quality when a spec gives none.
 pub const DEFAULT_WEBP_QUALITY: u8 = 80;
 
+/// AVIF quality when a spec gives none.
+pub const DEFAULT_AVIF_QUALITY: u8 = 60;
+
 /// The largest box side accepted (S3 and browsers cope; memory decides the real limit).
 pub const MAX_BOX_SIDE: u32 = 16_384;
+
+/// The largest side of a `webp` box: WebP's own maximum.
+pub const MAX_WEBP_BOX_SIDE: u32 = 16_383;
+
+/// The largest side of an `avif` box: the costliest admissible input rendered to an AVIF this
+/// size stays within the memory budget and 60 s at 1,024 MB (README, "Speed and memory").
+pub const MAX_AVIF_BOX_SIDE: u32 = 2_048;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,15 +38,27 @@ pub enum OutputFormat {
     WebP,
     /// WebP, lossless (`webp:lossless`; a stored `webp:0`, from before lossy WebP), alpha kept.
     WebPLossless,
+    /// AVIF (AV1, rav1e), alpha kept.
+    Avif,
 }
 
 impl OutputFormat {
-    /// The name in a spec: `jpeg`, `png`, `webp`.
+    /// The name in a spec: `jpeg`, `png`, `webp`, `avif`.
     pub fn name(self) -> &'static str {
         match self {
             OutputFormat::Jpeg => "jpeg",
             OutputFormat::Png => "png",
             OutputFormat::WebP | OutputFormat::WebPLossless => "webp",
+            OutputFormat::Avif => "avif",
+        }
+    }
+
+    /// The largest box side of the format.
+    pub fn max_box_side(self) -> u32 {
+        match self {
+            OutputFormat::Jpeg | OutputFormat::Png => MAX_BOX_SIDE,
+            OutputFormat::WebP | OutputFormat::WebPLossless => MAX_WEBP_BOX_SIDE,
+            OutputFormat::Avif => MAX_AVIF_BOX_SIDE,
         }
     }
 
@@ -46,6 +68,7 @@ impl OutputFormat {
             OutputFormat::Jpeg => "jpg",
             OutputFormat::Png => "png",
             OutputFormat::WebP | OutputFormat::WebPLossless => "webp",
+            OutputFormat::Avif => "avif",
         }
     }
 
@@ -55,6 +78,7 @@ impl OutputFormat {
             OutputFormat::Jpeg => "image/jpeg",
             OutputFormat::Png => "image/png",
             OutputFormat::WebP | OutputFormat::WebPLossless => "image/webp",
+            OutputFormat::Avif => "image/avif",
         }
     }
 }
@@ -70,7 +94,7 @@ pub struct Rendition {
     pub height: u32,
     /// Output format.
     pub format: OutputFormat,
-    /// JPEG or lossy WebP quality 1..=100 (ignored for PNG and lossless WebP).
+    /// JPEG, lossy WebP or AVIF quality 1..=100 (ignored for PNG and lossless WebP).
     pub quality: u8,
 }
 
@@ -87,7 +111,9 @@ impl Rendition {
     /// re-renders nothing. [`stored_spec`] reads a spec stored before lossy WebP.
     pub fn canonical(&self) -> String {
         let quality = match self.format {
-            OutputFormat::Jpeg | OutputFormat::WebP => self.quality.to_string(),
+            OutputFormat::Jpeg | OutputFormat::WebP | OutputFormat::Avif => {
+                self.quality.to_string()
+            }
             OutputFormat::Png => "0".to_owned(),
             OutputFormat::WebPLossless => "lossless".to_owned(),
         };
@@ -158,27 +184,35 @@ fn parse_one(spec: &str) -> Result<Rendition, String> {
     let (w, h) = parts[1]
         .split_once(['x', 'X'])
         .ok_or("the size must be WxH")?;
-    let side = |v: &str| -> Result<u32, String> {
-        let n: u32 = v
-            .parse()
-            .map_err(|_| format!("{v:?} is not a whole number"))?;
-        if (1..=MAX_BOX_SIDE).contains(&n) {
-            Ok(n)
-        } else {
-            Err(format!("{n} is outside 1..={MAX_BOX_SIDE}"))
-        }
-    };
-    let (width, height) = (side(w)?, side(h)?);
     let format = match parts[2].to_ascii_lowercase().as_str() {
         "jpeg" | "jpg" => OutputFormat::Jpeg,
         "png" => OutputFormat::Png,
         "webp" => OutputFormat::WebP,
+        "avif" => OutputFormat::Avif,
         other => {
             return Err(format!(
-                "the format {other:?} is not one of jpeg, png, webp"
+                "the format {other:?} is not one of jpeg, png, webp, avif"
             ));
         }
     };
+    let side = |v: &str| -> Result<u32, String> {
+        let n: u32 = v
+            .parse()
+            .map_err(|_| format!("{v:?} is not a whole number"))?;
+        let max = format.max_box_side();
+        match format {
+            _ if (1..=max).contains(&n) => Ok(n),
+            OutputFormat::WebP => Err(format!(
+                "{n} is outside 1..={max} (WebP's own maximum side)"
+            )),
+            OutputFormat::Avif => Err(format!(
+                "{n} is outside 1..={max} (an AVIF larger than this takes more memory or time \
+                 than a 1,024 MB function has: use a smaller box, or webp or jpeg)"
+            )),
+            _ => Err(format!("{n} is outside 1..={max}")),
+        }
+    };
+    let (width, height) = (side(w)?, side(h)?);
     // `lossless` (and `0`, as specs stored before lossy WebP say it) makes WebP lossless;
     // quality 0 is accepted where the format ignores quality: the canonical form
     // (`Rendition::canonical`, what `rendition-spec` records) parses back.
@@ -187,6 +221,7 @@ fn parse_one(spec: &str) -> Result<Rendition, String> {
             (OutputFormat::WebPLossless, 0)
         }
         (OutputFormat::WebP, None) => (format, DEFAULT_WEBP_QUALITY),
+        (OutputFormat::Avif, None) => (format, DEFAULT_AVIF_QUALITY),
         (_, None) => (format, DEFAULT_JPEG_QUALITY),
         (_, Some(q)) => {
             let lowest = if format == OutputFormat::Png { 0 } else { 1 };
@@ -243,6 +278,28 @@ mod tests {
         assert_eq!(stored_spec("p:10x10:png:0"), "p:10x10:png:0");
         assert!(parse_renditions("a:10x10:webp:101").is_err());
         assert!(parse_renditions("a:10x10:jpeg:lossless").is_err());
+    }
+
+    #[test]
+    fn avif_has_its_default_quality_extension_type_and_box_cap() {
+        let r = parse_renditions("a:800x800:avif,b:2048x100:AVIF:35").expect("parses");
+        assert_eq!(
+            r.iter().map(Rendition::canonical).collect::<Vec<_>>(),
+            ["a:800x800:avif:60", "b:2048x100:avif:35"]
+        );
+        assert_eq!(r[0].file_name(), "a.avif");
+        assert_eq!(r[0].format.content_type(), "image/avif");
+        for (bad, says) in [
+            ("a:2049x100:avif", "1..=2048"),
+            ("a:100x2049:avif", "smaller box"),
+            ("a:100x100:avif:0", "quality"),
+            ("a:100x100:avif:lossless", "quality"),
+            ("w:16384x10:webp", "WebP's own maximum"),
+        ] {
+            let err = parse_renditions(bad).expect_err(bad);
+            assert!(err.contains(says), "{bad:?}: {err}");
+        }
+        assert!(parse_renditions("w:16383x16383:webp,j:16384x16384:jpeg").is_ok());
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! Encoders: JPEG with 4:2:0 chroma (libjpeg-turbo's code), lossy WebP (libwebp's code), PNG and
-//! lossless WebP (image). None writes EXIF, XMP or ICC data.
+//! Encoders: JPEG with 4:2:0 chroma (libjpeg-turbo's code), lossy WebP (libwebp's code), AVIF
+//! (rav1e), PNG and lossless WebP (image). None writes EXIF, XMP or ICC data.
 
 use image::{ExtendedColorType, ImageEncoder};
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use crate::decoded::Pixels;
-use crate::error::RenderError;
+use crate::error::{RenderError, panic_message};
 use crate::target::{Encoding, Target};
 
 /// Encodes `pixels` as `target` says.
@@ -37,6 +39,17 @@ pub(crate) fn encode(pixels: &Pixels, target: &Target) -> Result<Vec<u8>, Render
             .map_err(|e| internal(&e))?,
         Encoding::WebP { quality } => {
             out = crate::webp::encode_lossy(&pixels.data, w, h, pixels.channels, quality)
+                .map_err(|e| internal(&e))?;
+        }
+        Encoding::Avif { quality } => {
+            // A panic in rav1e is this pipeline's fault, never the input's: Internal, named.
+            out = catch_unwind(AssertUnwindSafe(|| crate::avif::encode(pixels, quality)))
+                .unwrap_or_else(|panic| {
+                    Err(format!(
+                        "the AVIF encoder panicked: {}",
+                        panic_message(&*panic)
+                    ))
+                })
                 .map_err(|e| internal(&e))?;
         }
     }

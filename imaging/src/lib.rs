@@ -29,11 +29,12 @@
 //! - `decoded.rs`: what a decode produces (pixel buffers, the decoded image).
 //! - `resize.rs`: the SIMD resize and orientation.
 //! - `color.rs`: ICC profiles to sRGB, for the colour spaces they match.
-//! - `encode.rs`: JPEG 4:2:0, PNG, lossy and lossless WebP.
+//! - `encode.rs`, `avif.rs`: JPEG 4:2:0, PNG, lossy and lossless WebP, AVIF.
 //! - [`target`]: what to make: a box and an encoding.
 //! - `limits.rs`, `error.rs`: what an input may ask; what went wrong.
 //! - [`fuzzing`]: the check the fuzz target runs and the corpus replay test repeats.
 
+mod avif;
 mod color;
 mod decode;
 mod decoded;
@@ -53,7 +54,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use image::metadata::Orientation;
 
 pub use error::{Rejection, RejectionKind, RenderError};
-pub use limits::{BUDGETED_PIXELS, DEFAULT_MAX_JPEG_SCANS, DEFAULT_MAX_METADATA_BYTES, Limits};
+pub use limits::{
+    BUDGETED_AVIF_SIDE, BUDGETED_PIXELS, DEFAULT_MAX_JPEG_SCANS, DEFAULT_MAX_METADATA_BYTES, Limits,
+};
 pub use sniff::SourceFormat;
 pub use target::{Encoding, Target};
 

@@ -20,6 +20,11 @@ pub enum Encoding {
         /// libwebp's quality.
         quality: u8,
     },
+    /// AVIF (rav1e, one thread), alpha kept; `quality` 1..=100 as ravif takes it.
+    Avif {
+        /// ravif's quality.
+        quality: u8,
+    },
 }
 
 /// One output: fit inside `width` x `height` (aspect kept, never upscaled), then `encoding`.
@@ -43,6 +48,9 @@ impl fmt::Display for Target {
             Encoding::WebPLossless => write!(f, "{}x{} lossless WebP", self.width, self.height),
             Encoding::WebP { quality } => {
                 write!(f, "{}x{} WebP q{quality}", self.width, self.height)
+            }
+            Encoding::Avif { quality } => {
+                write!(f, "{}x{} AVIF q{quality}", self.width, self.height)
             }
         }
     }

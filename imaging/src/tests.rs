@@ -219,6 +219,7 @@ fn renditions_fit_the_box_keep_the_aspect_and_never_upscale() {
             Encoding::Jpeg { .. } => image::ImageFormat::Jpeg,
             Encoding::Png => image::ImageFormat::Png,
             Encoding::WebPLossless | Encoding::WebP { .. } => image::ImageFormat::WebP,
+            Encoding::Avif { .. } => unreachable!("no AVIF among these targets"),
         };
         assert_eq!(format, expected);
     }
@@ -566,4 +567,74 @@ fn a_webp_whose_bitstream_disagrees_with_its_canvas_is_corrupt() {
     webp[24] = 60;
     let r = rejection(&webp, &LIMITS, "a lying canvas");
     assert_eq!(r.kind(), Corrupt, "{r}");
+}
+
+/// An AVIF's `ispe` box (the image's size) and whether it has an alpha auxiliary image. No AV1
+/// decoder is among the kept crates: pixels are compared by `bench/run` (PSNR, through libvips)
+/// and across architectures byte for byte (`scripts/check-arm64`).
+#[cfg(feature = "avif")]
+fn avif_facts(avif: &[u8]) -> ((u32, u32), bool) {
+    assert_eq!(&avif[4..12], b"ftypavif", "an AVIF file");
+    let at = avif
+        .windows(4)
+        .position(|w| w == b"ispe")
+        .expect("an ispe box")
+        + 8;
+    let be = |i: usize| u32::from_be_bytes(avif[i..i + 4].try_into().expect("4 bytes"));
+    let alpha = avif
+        .windows(43)
+        .any(|w| w == b"urn:mpeg:mpegB:cicp:systems:auxiliary:alpha");
+    ((be(at), be(at + 4)), alpha)
+}
+
+#[test]
+#[cfg(feature = "avif")]
+fn avif_outputs_have_their_size_keep_alpha_and_take_the_quality() {
+    let avif = |q: u8| Target {
+        width: 300,
+        height: 300,
+        encoding: Encoding::Avif { quality: q },
+    };
+    let photo = lossy_webp(&halves().into(), None);
+    let low = render_one(&photo, avif(20)).expect("renders");
+    let high = render_one(&photo, avif(90)).expect("renders");
+    assert_eq!((high.width, high.height), (300, 225));
+    assert_eq!(
+        avif_facts(&high.bytes),
+        ((300, 225), false),
+        "opaque: no alpha"
+    );
+    assert!(
+        low.bytes.len() < high.bytes.len(),
+        "the quality reaches rav1e"
+    );
+
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(
+            &[0u8, 0, 255, 255, 0, 0, 0, 0].repeat(50 * 40),
+            100,
+            40,
+            ExtendedColorType::Rgba8,
+        )
+        .expect("encode");
+    let out = render_one(&png, avif(60)).expect("renders");
+    assert_eq!(avif_facts(&out.bytes), ((100, 40), true), "alpha kept");
+}
+
+#[test]
+#[cfg(feature = "avif")]
+fn a_panic_in_the_avif_encoder_is_internal_and_named() {
+    // rav1e's builder asserts its quality range: the pipeline was asked for what it cannot do.
+    let err = render_one(
+        &jpeg_of(&marked(), &[], None),
+        Target {
+            width: 10,
+            height: 10,
+            encoding: Encoding::Avif { quality: 0 },
+        },
+    )
+    .expect_err("quality 0 is outside rav1e's range");
+    assert!(matches!(err, RenderError::Internal { .. }), "{err}");
+    assert!(err.to_string().contains("AVIF encoder panicked"), "{err}");
 }

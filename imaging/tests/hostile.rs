@@ -8,6 +8,7 @@ mod common;
 use common::{grey_png, limits, png_spec, reason, with_png_chunk};
 use image::{ExtendedColorType, ImageEncoder};
 use imaging::RejectionKind::{Corrupt, TooLarge};
+use imaging::{Encoding, Target};
 
 /// A lossless 64x64 WebP in the extended format (VP8X + VP8L), `extra` appended as one more
 /// chunk inside the RIFF container; the RIFF size counts the bytes there are, or is `riff`.
@@ -117,14 +118,30 @@ fn budget_child() {
     // everything rendering it takes. The peak is reset once the input is made.
     let side = (imaging::BUDGETED_PIXELS as f64).sqrt() as u32;
     for (what, input) in [
-        ("a 16-bit RGBA PNG", rgba16_png(side, side)),
+        (
+            "a 16-bit RGBA PNG (and an AVIF of it)",
+            rgba16_png(side, side),
+        ),
         ("a progressive 4:4:4 JPEG", progressive_444_jpeg(side, side)),
         // libwebp's costliest still image per pixel: VP8L holds the whole image as ARGB while
         // decoding, and with alpha it is decoded at full size (without alpha, scaled on decode).
         ("a lossless RGBA WebP", lossless_rgba_webp(side, side)),
     ] {
         std::fs::write("/proc/self/clear_refs", "5").expect("resets the peak (Linux 4.0+)");
-        assert_eq!(reason(&input), Ok(()), "{what}");
+        if what.contains("PNG") {
+            // The costliest input also to an AVIF at its box cap: its decoded RGBA stays while
+            // rav1e encodes.
+            let avif = Target {
+                width: imaging::BUDGETED_AVIF_SIDE,
+                height: imaging::BUDGETED_AVIF_SIDE,
+                encoding: Encoding::Avif { quality: 60 },
+            };
+            let r = imaging::render(&input, &[png_spec(64, 64), avif], &limits()).expect(what);
+            assert_eq!(r.outputs[1].width, imaging::BUDGETED_AVIF_SIDE);
+            assert_eq!(&r.outputs[1].bytes[4..12], b"ftypavif");
+        } else {
+            assert_eq!(reason(&input), Ok(()), "{what}");
+        }
         let peak = peak_resident_mib();
         eprintln!("{what} of {side}x{side}: peak resident memory {peak} MiB");
         assert!(

@@ -25,6 +25,12 @@ const _: () = assert!(
     "MAX_INPUT_PIXELS's default is above what imaging's memory-budget test measures"
 );
 
+// The same for the AVIF box cap the contract admits.
+const _: () = assert!(
+    contract::spec::MAX_AVIF_BOX_SIDE <= imaging::BUDGETED_AVIF_SIDE,
+    "the AVIF box cap is above what imaging's memory-budget test measures"
+);
+
 /// The image pipeline's target for `rendition`: its box and its encoder.
 pub fn target(rendition: &Rendition) -> Target {
     let encoding = match rendition.format {
@@ -36,6 +42,9 @@ pub fn target(rendition: &Rendition) -> Target {
             quality: rendition.quality,
         },
         OutputFormat::WebPLossless => Encoding::WebPLossless,
+        OutputFormat::Avif => Encoding::Avif {
+            quality: rendition.quality,
+        },
     };
     Target {
         width: rendition.width,

@@ -406,7 +406,8 @@ async fn routes_fan_out_to_two_accounts_and_a_shared_bucket_with_one_assume_role
         {"id": "dst", "source_prefix": "", "bucket": d.bucket, "role_arn": d.role_arn,
          "external_id": d.external_id, "prefix": "renditions/a/"},
         {"id": "shared", "source_prefix": "photos/", "bucket": d.bucket, "role_arn": d.role_arn,
-         "external_id": d.external_id, "prefix": "renditions/b/", "renditions": "thumb:64x64:png"},
+         "external_id": d.external_id, "prefix": "renditions/b/",
+         "renditions": "thumb:64x64:png,card:120x120:avif,web:160x160:webp"},
         {"id": "dst2", "source_prefix": "", "bucket": d2.bucket, "role_arn": d2.role_arn,
          "external_id": d2.external_id, "prefix": "renditions/"},
     ])
@@ -459,15 +460,51 @@ async fn routes_fan_out_to_two_accounts_and_a_shared_bucket_with_one_assume_role
     };
     let all = ["docs/three.jpg", "photos/one.jpg", "photos/two.jpg"];
     let mut first = renditions("renditions/a/", &all);
-    first.extend([
-        "renditions/b/photos/one.jpg/thumb.png".to_owned(),
-        "renditions/b/photos/two.jpg/thumb.png".to_owned(),
-    ]);
+    for k in ["one", "two"] {
+        first.extend(
+            ["card.avif", "thumb.png", "web.webp"]
+                .map(|r| format!("renditions/b/photos/{k}.jpg/{r}")),
+        );
+    }
     first.sort();
     assert_eq!(
         local_aws().keys(Account::Destination, &d.bucket).await,
         first
     );
+    // AVIF and lossy WebP through S3, with their types and canonical specs.
+    let writer = local_aws().admin_s3(Account::Destination).await;
+    for (name, content_type, spec) in [
+        ("card.avif", "image/avif", "card:120x120:avif:60"),
+        ("web.webp", "image/webp", "web:160x160:webp:80"),
+    ] {
+        let key = format!("renditions/b/photos/one.jpg/{name}");
+        let got = writer
+            .get_object()
+            .bucket(&d.bucket)
+            .key(&key)
+            .send()
+            .await
+            .expect("the rendition reads back");
+        assert_eq!(got.content_type(), Some(content_type), "{key}");
+        assert_eq!(
+            got.metadata()
+                .and_then(|m| m.get("rendition-spec"))
+                .map(String::as_str),
+            Some(spec),
+            "{key}"
+        );
+        let body = got.body.collect().await.expect("its body").into_bytes();
+        let magic: &[u8] = if name.ends_with("avif") {
+            b"ftypavif"
+        } else {
+            b"WEBPVP8 "
+        };
+        assert_eq!(
+            &body[if name.ends_with("avif") { 4..12 } else { 8..16 }],
+            magic,
+            "{key}"
+        );
+    }
     assert_eq!(
         local_aws().keys(Account::Destination2, &d2.bucket).await,
         renditions("renditions/", &all)
