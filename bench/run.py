@@ -15,8 +15,15 @@ boxes, JPEG quality 82), one thread each. Inputs: a 12 MP JPEG photo (4000x3000)
 - Pillow, at its best: `draft()` (libjpeg's DCT scaling, JPEG only) to at least 1920, then a
   chained Lanczos resize (1920 from the decoded image, 800 from the 1920, 200 from the 800),
   JPEG quality 82 each; in-process median of 11.
-- the decode floor (JPEG only): `djpeg -scale 1/2` (libjpeg-turbo-progs), the scale render
-  decodes at; median wall time of 11 processes. What is left above it is resizing and encoding.
+- the decode floor: for JPEG `djpeg -scale 1/2` (libjpeg-turbo-progs), for WebP
+  `dwebp -resize 1920 1440` without output (Debian's webp), the size render decodes at; median
+  wall time of 11 processes. What is left above it is resizing and encoding.
+
+Outputs (lossy WebP and AVIF), from the 12 MP JPEG: render with `--renditions` of that one
+output against libvips' `thumbnail_buffer` then `webpsave` / `heifsave(compression="av1")` at the
+same quality and their default effort (in-process median); time, bytes, and the PSNR of each
+output against one lossless reference: the source resized by libvips (Lanczos3) to that output's
+exact size, saved as PNG.
 Rounds alternate the tools so machine noise hits all alike; medians are reported, with the
 ratios. The outputs' total bytes are compared with libvips' (the same quality, 82). The figures
 go to stdout as JSON and to bench/results/ (JSON and the SVG chart the README shows).
@@ -169,16 +176,86 @@ def djpeg_round(image, scale):
     return statistics.median(times)
 
 
+def dwebp_round(image, width, height):
+    """libwebp's own decode floor: median wall ms of 11 dwebp processes decoding at `width`x`height`
+    (without writing the result)."""
+    times = []
+    for _ in range(11):
+        wall, _ = run_measured(["dwebp", str(image), "-resize", str(width), str(height), "-quiet"])
+        times.append(wall * 1000)
+    return statistics.median(times)
+
+
+# The outputs measured one by one: label, rendition for render, box, libvips' saver and options.
+OUTPUTS = [
+    ("1920 lossy WebP (q80)", "large:1920x1920:webp:80", 1920, "webpsave_buffer", {"Q": 80}),
+    ("800 AVIF (q60)", "small:800x800:avif:60", 800, "heifsave_buffer", {"Q": 60, "compression": "av1"}),
+]
+
+VIPS_OUTPUT_SCRIPT = r"""
+import json, os, statistics, sys, time
+import pyvips
+pyvips.cache_set_max(0)
+data = open(sys.argv[1], "rb").read()
+box, saver, options, out, n = int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4]), sys.argv[5], int(sys.argv[6])
+times = []
+for _ in range(n):
+    t = time.perf_counter()
+    im = pyvips.Image.thumbnail_buffer(data, box, height=box, size="down").copy_memory()
+    encoded = getattr(im, saver)(keep="none", **options)
+    times.append(time.perf_counter() - t)
+open(out, "wb").write(encoded)
+print(json.dumps({"median_ms": statistics.median(times) * 1000, "bytes": len(encoded)}))
+"""
+
+PSNR_SCRIPT = r"""
+import json, math, sys
+import pyvips
+source, reference_dir = sys.argv[1], sys.argv[2]
+result = {}
+for path in sys.argv[3:]:
+    out = pyvips.Image.new_from_file(path, access="sequential")
+    if out.format != "uchar":
+        out = out.colourspace("srgb")
+    out = out[:3]
+    src = pyvips.Image.new_from_file(source)
+    ref_path = f"{reference_dir}/reference-{out.width}x{out.height}.png"
+    src.resize(out.width / src.width, vscale=out.height / src.height, kernel="lanczos3").pngsave(ref_path)
+    ref = pyvips.Image.new_from_file(ref_path)[:3]
+    mse = ((out.cast("float") - ref.cast("float")) ** 2).avg()
+    result[path] = round(10 * math.log10(255 * 255 / mse), 2)
+print(json.dumps(result))
+"""
+
+
+def vips_output_round(image, box, saver, options, out_file, iterations, env):
+    """libvips making one output: (median ms, bytes), the output written to `out_file`."""
+    proc = subprocess.run([sys.executable, "-c", VIPS_OUTPUT_SCRIPT, str(image), str(box), saver,
+                           json.dumps(options), out_file, str(iterations)],
+                          capture_output=True, text=True, env=env, check=True)
+    r = json.loads(proc.stdout)
+    return r["median_ms"], r["bytes"]
+
+
+def psnr(source, reference_dir, outputs):
+    """PSNR (dB) of each output file against the source resized by libvips to its size."""
+    proc = subprocess.run([sys.executable, "-c", PSNR_SCRIPT, str(source), reference_dir, *outputs],
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
 # What template.yaml sets for transform and backfill: glibc keeps the heap between images.
 GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
 
 
-def render_round(image, out_dir):
+def render_round(image, out_dir, renditions=None):
     """(ms per image, peak RSS MB, total output bytes), run as the template runs the function."""
-    render = str(TARGET / "release" / "render")
+    render = [str(TARGET / "release" / "render"), str(image), "--out", out_dir]
+    if renditions:
+        render += ["--renditions", renditions]
     env = dict(os.environ, GLIBC_TUNABLES=GLIBC_TUNABLES)
-    one, rss = run_measured([render, str(image), "--out", out_dir, "--repeat", "1"], env=env)
-    eleven, _ = run_measured([render, str(image), "--out", out_dir, "--repeat", "11"], env=env)
+    one, rss = run_measured(render + ["--repeat", "1"], env=env)
+    eleven, _ = run_measured(render + ["--repeat", "11"], env=env)
     written = sum(f.stat().st_size for f in (Path(out_dir) / image.name).iterdir())
     return (eleven - one) / 10 * 1000, rss, written
 
@@ -250,6 +327,8 @@ def main():
     ms = {(label, t): [] for label, *_ in images for t in tools}
     rss = {(label, t): [] for label, *_ in images for t in tools}
     sizes, versions = {}, {}
+    ms_out = {(label, t): [] for label, *_ in OUTPUTS for t in ("render", "libvips")}
+    sizes_out, files = {}, {}
     try:
         for _ in range(ROUNDS):
             for label, path, w, h, kind in images:
@@ -263,6 +342,19 @@ def main():
                 versions["Pillow"] = r["version"]
                 if kind == "jpeg":
                     ms[label, "decode floor"].append(djpeg_round(path, "1/2"))
+                elif kind == "webp":
+                    ms[label, "decode floor"].append(dwebp_round(path, 1920, 1440))
+            photo = images[0][1]
+            for label, spec, box, saver, options in OUTPUTS:
+                out = Path(out_dir) / "outputs" / label.split()[0]
+                t, m, b = render_round(photo, str(out), spec)
+                ms_out[label, "render"].append(t); sizes_out[label, "render"] = b
+                files[label, "render"] = str(next((out / photo.name).iterdir()))
+                vips_file = str(Path(out_dir) / f"vips-{label.split()[0]}.{spec.split(':')[2]}")
+                t, b = vips_output_round(photo, box, saver, options, vips_file, 5 if "AVIF" in label else 11, vips_env)
+                ms_out[label, "libvips"].append(t); sizes_out[label, "libvips"] = b
+                files[label, "libvips"] = vips_file
+        quality = psnr(images[0][1], out_dir, list(files.values()))
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
     versions["djpeg"] = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libjpeg-turbo-progs"],
@@ -283,6 +375,20 @@ def main():
                 entry[t]["output_bytes"] = sizes[label, t]
                 entry[t]["bytes_vs_libvips"] = round(sizes[label, t] / sizes[label, "libvips"], 3)
         result["inputs"][label] = entry
+    versions["dwebp"] = subprocess.run(["dwebp", "-version"], capture_output=True, text=True).stdout.strip() or "?"
+    result["outputs"] = {}
+    for label, spec, *_ in OUTPUTS:
+        r = statistics.median(ms_out[label, "render"])
+        entry = {"from": f"{images[0][1].name}, render --renditions {spec}"}
+        for t in ("render", "libvips"):
+            v = statistics.median(ms_out[label, t])
+            entry[t] = {"ms_median": round(v, 1), "render_ratio": round(r / v, 2),
+                        "ms_all": [round(x, 1) for x in ms_out[label, t]],
+                        "output_bytes": sizes_out[label, t],
+                        "bytes_vs_libvips": round(sizes_out[label, t] / sizes_out[label, "libvips"], 3),
+                        "psnr_db": quality[files[label, t]]}
+        entry["render"]["psnr_vs_libvips_db"] = round(entry["render"]["psnr_db"] - entry["libvips"]["psnr_db"], 2)
+        result["outputs"][label] = entry
     result["transform_first_poll_ms_median"] = round(first_poll_ms(), 1)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
@@ -295,12 +401,15 @@ def chart(result, tools):
     """A bar chart of the medians, per input and tool (SVG, no dependency)."""
     colours = {"render": "#2b6cb0", "libvips": "#dd6b20", "Pillow": "#718096", "decode floor": "#38a169"}
     rows = [(label, t, entry[t]["ms_median"]) for label, entry in result["inputs"].items() for t in tools if t in entry]
+    # The outputs under a short label ("to WebP 1920"), to fit beside the tool's name.
+    rows += [(f"to {label.split()[-2]} {label.split()[0]}", t, entry[t]["ms_median"])
+             for label, entry in result.get("outputs", {}).items() for t in ("render", "libvips")]
     top = max(v for *_, v in rows)
     width, left, bar_h, gap = 760, 190, 16, 10
-    height = 40 + len(rows) * (bar_h + 4) + len(result["inputs"]) * gap + 30
+    height = 40 + len(rows) * (bar_h + 4) + (len(result["inputs"]) + len(result.get("outputs", {}))) * gap + 30
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
-           '<text x="10" y="20" font-size="14" font-weight="bold">ms per image, default renditions (median, one thread; lower is better)</text>']
+           '<text x="10" y="20" font-size="14" font-weight="bold">ms per image, median, one thread (lower is better)</text>']
     y, last = 36, None
     for label, t, v in rows:
         if label != last:
@@ -312,7 +421,7 @@ def chart(result, tools):
         out.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colours[t]}"/>')
         out.append(f'<text x="{left + w + 4:.1f}" y="{y + 12}">{v:.0f}</text>')
         y += bar_h + 4
-    out.append(f'<text x="10" y="{height - 8}" fill="#555">bench/run, {result["rounds"]} rounds; libvips {result["versions"]["libvips"]} (pyvips-binary), Pillow {result["versions"]["Pillow"]}, djpeg {result["versions"]["djpeg"]}</text>')
+    out.append(f'<text x="10" y="{height - 8}" fill="#555">bench/run, {result["rounds"]} rounds; libvips {result["versions"]["libvips"]} (pyvips-binary), Pillow {result["versions"]["Pillow"]}, djpeg {result["versions"]["djpeg"]}, dwebp {result["versions"].get("dwebp", "?")}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

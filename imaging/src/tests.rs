@@ -620,6 +620,10 @@ fn avif_outputs_have_their_size_keep_alpha_and_take_the_quality() {
         .expect("encode");
     let out = render_one(&png, avif(60)).expect("renders");
     assert_eq!(avif_facts(&out.bytes), ((100, 40), true), "alpha kept");
+
+    // AVIF inputs stay unsupported, this crate's own outputs included.
+    let r = rejection(&high.bytes, &LIMITS, "an AVIF input");
+    assert_eq!(r.kind(), UnsupportedFormat, "{r}");
 }
 
 #[test]
