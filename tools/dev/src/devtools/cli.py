@@ -9,13 +9,17 @@ describe-answer --answer F         upload-url's answer, for a person (never the 
 granted-key --answer F             the key a grant uploads to
 s3-put-event --template F --key K --file F
                                    the S3 notification of that upload (key, size, ETag)
+unified-features [--target T ...]  whether every function and render build their shared crates
+                                   with the same features (exit 1 naming what to add to
+                                   workspace-hack/Cargo.toml); run from the workspace
 """
 
 import argparse
 import json
+import os
 import sys
 
-from . import ports, uploads
+from . import features, ports, uploads
 
 
 def read_json(path):
@@ -48,6 +52,8 @@ def main(argv=None):
     e.add_argument("--template", required=True)
     e.add_argument("--key", required=True)
     e.add_argument("--file", required=True)
+    u = sub.add_parser("unified-features")
+    u.add_argument("--target", action="append", dest="targets")
     args = parser.parse_args(argv)
 
     if args.command == "free-port":
@@ -67,4 +73,7 @@ def main(argv=None):
         print(uploads.granted_key(read_json(args.answer)))
     elif args.command == "s3-put-event":
         print(json.dumps(uploads.s3_put_event(read_json(args.template), args.key, read_bytes(args.file))))
+    elif args.command == "unified-features":
+        targets = args.targets or ["aarch64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"]
+        return features.check(os.getcwd(), targets)
     return 0
