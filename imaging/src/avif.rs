@@ -12,7 +12,8 @@ pub(crate) const SPEED: u8 = 9;
 /// (and left out when every pixel is opaque).
 #[cfg(feature = "avif")]
 pub(crate) fn encode(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
-    use ravif::{BitDepth, Encoder, Img, RGB8, RGBA8};
+    use ravif::{BitDepth, Encoder, Img};
+    use rgb::FromSlice;
 
     let (w, h) = (pixels.width as usize, pixels.height as usize);
     let encoder = Encoder::new()
@@ -22,20 +23,11 @@ pub(crate) fn encode(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
         // 10-bit measured 0.08 dB better for twice the time.
         .with_bit_depth(BitDepth::Eight)
         .with_num_threads(Some(1));
+    // The rendition's bytes, viewed as pixels in place (no copy).
     let encoded = if pixels.channels == 4 {
-        let px: Vec<RGBA8> = pixels
-            .data
-            .chunks_exact(4)
-            .map(|p| RGBA8::new(p[0], p[1], p[2], p[3]))
-            .collect();
-        encoder.encode_rgba(Img::new(&px[..], w, h))
+        encoder.encode_rgba(Img::new(pixels.data.as_rgba(), w, h))
     } else {
-        let px: Vec<RGB8> = pixels
-            .data
-            .chunks_exact(3)
-            .map(|p| RGB8::new(p[0], p[1], p[2]))
-            .collect();
-        encoder.encode_rgb(Img::new(&px[..], w, h))
+        encoder.encode_rgb(Img::new(pixels.data.as_rgb(), w, h))
     };
     encoded
         .map(|e| e.avif_file)
