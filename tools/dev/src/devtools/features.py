@@ -112,7 +112,7 @@ def check(cwd, targets):
         per_package = {p: parse_tree(cargo_tree(p, target, cwd)) for p in packages}
         for name, version, side, union, lacking in differences(per_package):
             failed = True
-            who = "; ".join(f"{p} lacks {', '.join(f) or '(its default)'}" for p, f in lacking.items())
+            who = "; ".join(f"{p} lacks {', '.join(f)}" for p, f in lacking.items())
             section = "build-dependencies" if side == "host" else "dependencies"
             print(
                 f"{target}: {name} {version} ({side}) is built with different features: {who}. "
